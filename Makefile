@@ -1,0 +1,62 @@
+# Two commands for a newcomer on a fresh Debian machine: `make run` and `make test`.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+FLASK := $(BIN)/flask --app app
+PORT ?= 5000
+# Debian packages the project needs: WeasyPrint's Pango, fonts, Chromium for the
+# browser tests, zbar to read QR codes back in tests.
+DEB_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core \
+                chromium zbar-tools
+
+.PHONY: run test test-sqlite test-postgres venv system-deps translations lint bench clean
+
+$(BIN)/.installed: requirements.txt requirements-dev.txt
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -r requirements-dev.txt
+	touch $@
+
+venv: $(BIN)/.installed
+
+system-deps:
+	@missing=$$(for p in $(DEB_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+	  echo "Installing Debian packages: $$missing"; \
+	  if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing; \
+	fi
+
+translations: venv
+	@for domain in messages admin wtforms; do \
+	  for po in translations/*/LC_MESSAGES/$$domain.po; do \
+	    [ -f "$$po" ] || continue; \
+	    $(BIN)/pybabel compile -D $$domain -i $$po -o $${po%.po}.mo 2>/dev/null || \
+	      { $(BIN)/pybabel compile -D $$domain -i $$po -o $${po%.po}.mo; exit 1; }; \
+	  done; \
+	done
+
+run: venv system-deps translations
+	$(FLASK) db upgrade
+	$(FLASK) demo-data --if-empty
+	@echo "Serving on http://127.0.0.1:$(PORT)/admin/  (Ctrl+C to stop)"
+	$(FLASK) run --host 127.0.0.1 --port $(PORT)
+
+# The whole suite on SQLite, then on PostgreSQL when TEST_DATABASE_URL is set.
+test: venv system-deps translations
+	$(BIN)/ruff check .
+	$(BIN)/python -m pytest -p no:cacheprovider -q
+	@if [ -n "$$TEST_DATABASE_URL" ]; then \
+	  echo "== again on PostgreSQL ($$TEST_DATABASE_URL)"; \
+	  KTP_TEST_DB=postgresql $(BIN)/python -m pytest -p no:cacheprovider -q; \
+	else echo "TEST_DATABASE_URL not set: PostgreSQL run skipped"; fi
+
+lint: venv
+	$(BIN)/ruff check .
+
+bench: venv translations
+	$(BIN)/python bench/list_views.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache

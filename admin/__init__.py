@@ -1,0 +1,56 @@
+"""The Flask-Admin back-office: one secured base view, one module per area."""
+
+from __future__ import annotations
+
+from flask import Flask
+from flask_admin import Admin
+from flask_admin.theme import Bootstrap4Theme
+from flask_babel import lazy_gettext as _l
+
+from models import (
+    Applicant,
+    Application,
+    AuditEntry,
+    Blank,
+    BlankReceipt,
+    Card,
+    Complaint,
+    Disruption,
+    PrintBatch,
+    ServiceStandard,
+    User,
+)
+
+from .accounts import AuditEntryView, UserView
+from .base import OfficeIndexView
+from .people import ApplicantView, ApplicationView
+from .service import ComplaintView, DisruptionView, ServiceStandardView
+from .stock import BlankReceiptView, BlankView, CardView, PrintBatchView
+
+ROOT_TRANSLATIONS = __import__("pathlib").Path(__file__).resolve().parent.parent / "translations"
+
+
+def init_admin(app: Flask) -> Admin:
+    admin = Admin(
+        app,
+        name="KTP-el Sumba Timur",
+        index_view=OfficeIndexView(name=_l("Home"), url="/admin"),
+        theme=Bootstrap4Theme(base_template="admin/office_base.html", fluid=True),
+        translations_path=str(ROOT_TRANSLATIONS),
+    )
+    services = _l("Service")
+    stock = _l("Printing")
+    oversight = _l("Oversight")
+    admin.add_view(ApplicantView(Applicant, name=_l("Applicants"), category=services))
+    admin.add_view(ApplicationView(Application, name=_l("Applications"), category=services))
+    admin.add_view(DisruptionView(Disruption, name=_l("Disruptions"), category=services))
+    admin.add_view(ComplaintView(Complaint, name=_l("Complaints"), category=services))
+    admin.add_view(PrintBatchView(PrintBatch, name=_l("Print batches"), category=stock))
+    admin.add_view(CardView(Card, name=_l("Cards"), category=stock))
+    admin.add_view(BlankView(Blank, name=_l("Blanks"), category=stock))
+    admin.add_view(BlankReceiptView(BlankReceipt, name=_l("Blank receipts"), category=stock))
+    admin.add_view(ServiceStandardView(ServiceStandard, name=_l("Service standard"),
+                                       category=oversight))
+    admin.add_view(AuditEntryView(AuditEntry, name=_l("Audit log"), category=oversight))
+    admin.add_view(UserView(User, name=_l("Users"), category=oversight))
+    return admin

@@ -1,0 +1,267 @@
+"""The one secured Flask-Admin base view: every screen asks the permission matrix."""
+
+from __future__ import annotations
+
+import typing as t
+
+from flask import abort, flash, redirect, request, url_for
+from flask_admin import AdminIndexView, expose
+from flask_admin.babel import gettext as admin_gettext
+from flask_admin.contrib.sqla import ModelView
+from flask_admin.form import BaseForm
+from flask_babel import gettext as _
+from flask_login import current_user
+from markupsafe import Markup
+from sqlalchemy import inspect as sa_inspect
+from wtforms.validators import ValidationError
+
+from forms.i18n import WTFormsTranslations
+from models import audit, crud, db
+from models.errors import DomainError
+from models.permissions import PermissionDenied, allowed
+
+# Which matrix action each Flask-Admin endpoint needs.
+ENDPOINT_ACTIONS = {
+    "index_view": "list",
+    "index": "list",
+    "details_view": "view",
+    "create_view": "create",
+    "edit_view": "edit",
+    "export": "export",
+    "ajax_update": "edit",
+    "delete_view": None,  # never: nothing is hard-deleted
+}
+
+# Spreadsheet programs execute cells starting with these characters.
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r", "\n")
+
+
+def neutralise_formula(value: t.Any) -> t.Any:
+    """Prefix a quote so a spreadsheet shows the text instead of running it."""
+    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
+        return "'" + value
+    return value
+
+
+def actor() -> t.Any:
+    return current_user._get_current_object()
+
+
+class OfficeForm(BaseForm):
+    """Admin forms with WTForms' messages in the user's language.
+
+    CSRF comes from the app-wide CSRFProtect, so no SecureForm here.
+    """
+
+    class Meta(BaseForm.Meta):
+        _translations = WTFormsTranslations()
+
+
+class SecuredMixin:
+    """Login + matrix check for any Flask-Admin view bound to one entity."""
+
+    entity: str = ""
+
+    _configuring = False
+
+    def allowed(self, action: str) -> bool:
+        # Flask-Admin builds its column caches in __init__, outside any request;
+        # requests always see the matrix.
+        if self._configuring:
+            return True
+        return allowed(current_user, self.entity, action)
+
+    def is_accessible(self) -> bool:
+        return current_user.is_authenticated and self.allowed("list")
+
+    def inaccessible_callback(self, name: str, **kwargs: t.Any) -> t.Any:
+        if not current_user.is_authenticated:
+            return redirect(url_for("auth.login", next=request.full_path))
+        return forbidden(self.entity, name)
+
+    def _handle_view(self, name: str, **kwargs: t.Any) -> t.Any:
+        if not current_user.is_authenticated:
+            return redirect(url_for("auth.login", next=request.full_path))
+        if not self.is_accessible():
+            return forbidden(self.entity, name)
+        if name in ENDPOINT_ACTIONS:
+            needed = ENDPOINT_ACTIONS[name]
+            if needed is None or not self.allowed(needed):
+                return forbidden(self.entity, name)
+        if name == "ajax_lookup" and not (self.allowed("create") or self.allowed("edit")):
+            return forbidden(self.entity, name)
+        return None
+
+
+def forbidden(entity: str, name: str) -> t.NoReturn:
+    """Log the refusal and answer 403."""
+    audit.record_now(actor(), "forbidden", object_type=entity,
+                     changes={"endpoint": name, "path": request.path[:200],
+                              "method": request.method})
+    abort(403)
+
+
+class SecuredModelView(SecuredMixin, ModelView):
+    """Base for every resource screen. Subclasses set `entity` and their columns."""
+
+    form_base_class = OfficeForm
+    can_delete = False
+    can_set_page_size = False
+    page_size = 20
+    # No COUNT(*) over big tables on every page.
+    simple_list_pager = True
+    export_types = ["csv", "xlsx"]
+    column_display_actions = True
+    column_editable_list: t.ClassVar[list[str]] = []  # no inline edit: forms validate
+    named_filter_urls = True
+    list_template = "admin/office_list.html"
+    details_template = "admin/office_details.html"
+
+    # The matrix decides; Flask-Admin reads these per request.
+    @property
+    def can_create(self) -> bool:  # type: ignore[override]
+        return self.allowed("create")
+
+    @property
+    def can_edit(self) -> bool:  # type: ignore[override]
+        return self.allowed("edit")
+
+    @property
+    def can_view_details(self) -> bool:  # type: ignore[override]
+        return self.allowed("view")
+
+    @property
+    def can_export(self) -> bool:  # type: ignore[override]
+        return self.allowed("export")
+
+    @property
+    def export_max_rows(self) -> int:  # type: ignore[override]
+        from flask import current_app
+
+        return int(current_app.config.get("EXPORT_MAX_ROWS", 10_000))
+
+    def __init__(self, model: type, session: t.Any = None, **kwargs: t.Any) -> None:
+        if not getattr(self, "column_export_list", None):
+            raise TypeError(f"{type(self).__name__} must list its export columns")
+        self._configuring = True
+        try:
+            super().__init__(model, session or db, **kwargs)
+        finally:
+            self._configuring = False
+
+    # ---- scoping: every single-record read goes through get_query ----
+    def get_one(self, id: t.Any) -> t.Any:
+        pk = sa_inspect(self.model).primary_key[0]
+        try:
+            key = pk.type.python_type(id)
+        except (TypeError, ValueError):
+            return None
+        return self.get_query().filter(pk == key).one_or_none()
+
+    # ---- actions: matrix check on the action, then on every id ----
+    def is_action_allowed(self, name: str) -> bool:
+        if name == "delete":
+            return False
+        action_entity, _sep, action = name.rpartition(".")
+        return allowed(current_user, action_entity or self.entity, action)
+
+    def scoped_records(self, ids: t.Iterable[str]) -> list[t.Any]:
+        """Re-fetch each id through get_one; an id outside the scope is refused."""
+        records = []
+        for id_ in ids:
+            obj = self.get_one(id_)
+            if obj is None:
+                abort(404)
+            records.append(obj)
+        return records
+
+    @expose("/ajax/update/", methods=("POST",))
+    def ajax_update(self) -> t.Any:
+        if not self.can_edit:
+            return forbidden(self.entity, "ajax_update")
+        # Inline editing would skip the form-level checks and the audit diff.
+        abort(404)
+
+    @expose("/delete/", methods=("POST",))
+    def delete_view(self) -> t.Any:
+        return forbidden(self.entity, "delete_view")
+
+    # ---- saving goes through models.crud: matrix, validation, audit ----
+    def create_model(self, form: t.Any) -> t.Any:
+        model = self.build_new_instance()
+        form.populate_obj(model)
+        try:
+            warnings = crud.create(actor(), model)
+        except (DomainError, PermissionDenied) as exc:
+            self._show_domain_error(form, exc)
+            return False
+        for warning in warnings:
+            flash(str(warning), "warning")
+        return model
+
+    def update_model(self, form: t.Any, model: t.Any) -> bool:
+        before = audit.snapshot(model)
+        form.populate_obj(model)
+        try:
+            warnings = crud.update(actor(), model, before)
+        except (DomainError, PermissionDenied) as exc:
+            self._show_domain_error(form, exc)
+            return False
+        for warning in warnings:
+            flash(str(warning), "warning")
+        return True
+
+    def _show_domain_error(self, form: t.Any, exc: Exception) -> None:
+        message = str(getattr(exc, "message", exc))
+        field = getattr(exc, "field", None)
+        if field and field in form:
+            form[field].errors = [*form[field].errors, message]
+        else:
+            flash(message, "danger")
+
+    def handle_view_exception(self, exc: Exception) -> bool:
+        if isinstance(exc, (DomainError, ValidationError)):
+            flash(str(getattr(exc, "message", exc)), "danger")
+            return True
+        return super().handle_view_exception(exc)
+
+    # ---- export: explicit columns, capped rows, formulas neutralised, audited ----
+    def get_export_value(self, model: t.Any, name: t.Any) -> t.Any:
+        return neutralise_formula(super().get_export_value(model, name))
+
+    @expose("/export/<export_type>/")
+    def export(self, export_type: str) -> t.Any:
+        if export_type not in self.export_types:
+            flash(admin_gettext("Permission denied."), "error")
+            return redirect(self.get_url(".index_view"))
+        audit.record_now(actor(), "export", object_type=self.entity,
+                         changes={"format": export_type,
+                                  "query": request.query_string.decode()[:500]})
+        return super().export(export_type)
+
+    def get_export_name(self, export_type: str = "csv") -> str:
+        from models import utcnow
+
+        return f"{self.entity}_{utcnow():%Y%m%d_%H%M}.{export_type}"
+
+
+class OfficeIndexView(AdminIndexView):
+    """The back-office home page: logged-in staff only."""
+
+    def is_accessible(self) -> bool:
+        return current_user.is_authenticated
+
+    def inaccessible_callback(self, name: str, **kwargs: t.Any) -> t.Any:
+        return redirect(url_for("auth.login", next=request.full_path))
+
+    @expose("/")
+    def index(self) -> t.Any:
+        return self.render("admin/office_index.html")
+
+
+def safe_link(url: str, text: t.Any) -> Markup:
+    """An escaped link for column formatters (never Markup(f"...") on user data)."""
+    return Markup('<a href="{}">{}</a>').format(url, text)
+
+
+__all__ = ["OfficeIndexView", "SecuredModelView", "SecuredMixin", "_", "safe_link"]

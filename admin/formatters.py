@@ -1,0 +1,50 @@
+"""Column formatters: dates as DD-MM-YYYY in WITA, code labels, escaped links."""
+
+from __future__ import annotations
+
+import typing as t
+from datetime import date, datetime
+
+from flask_admin.model import typefmt
+from flask_babel import format_datetime
+from flask_babel import lazy_gettext as _l
+
+from models import codes
+
+
+def fmt_date(view: t.Any, value: date, name: str | None = None) -> str:
+    return value.strftime("%d-%m-%Y")
+
+
+def fmt_datetime(view: t.Any, value: datetime, name: str | None = None) -> str:
+    # Stored as naive UTC; Flask-Babel shows it in the office's zone (WITA).
+    return format_datetime(value, "dd-MM-yyyy HH:mm")
+
+
+def fmt_bool(view: t.Any, value: bool, name: str | None = None) -> str:
+    return str(_l("Yes")) if value else str(_l("No"))
+
+
+TYPE_FORMATTERS = dict(typefmt.BASE_FORMATTERS)
+TYPE_FORMATTERS.update({date: fmt_date, datetime: fmt_datetime})
+EXPORT_TYPE_FORMATTERS = dict(typefmt.EXPORT_FORMATTERS)
+EXPORT_TYPE_FORMATTERS.update({date: fmt_date, datetime: fmt_datetime, bool: fmt_bool})
+DETAIL_TYPE_FORMATTERS = dict(typefmt.DETAIL_FORMATTERS)
+DETAIL_TYPE_FORMATTERS.update({date: fmt_date, datetime: fmt_datetime})
+
+
+def code_label(codelist: codes.CodeList) -> t.Callable[..., str]:
+    """Formatter showing a SIAK code's label."""
+
+    def formatter(view: t.Any, context: t.Any, model: t.Any, name: str) -> str:
+        return codes.label(codelist, getattr(model, name)) or ""
+
+    return formatter
+
+
+def mapping_label(labels: dict[str, t.Any]) -> t.Callable[..., str]:
+    def formatter(view: t.Any, context: t.Any, model: t.Any, name: str) -> str:
+        value = getattr(model, name)
+        return str(labels.get(value, value or ""))
+
+    return formatter

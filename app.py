@@ -1,0 +1,152 @@
+"""Application factory of the KTP-el back-office of Dinas Dukcapil Sumba Timur."""
+
+from __future__ import annotations
+
+import os
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from flask import Flask, g, jsonify, request, session
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user, logout_user
+from sqlalchemy import text
+
+import config as config_module
+from extensions import babel, csrf, login_manager, migrate
+from models import audit, db
+from models.user import load_user_by_session_id
+
+ROOT = Path(__file__).resolve().parent
+
+
+def select_locale() -> str:
+    lang = session.get("lang")
+    return lang if lang in ("id", "en") else "id"
+
+
+def create_app(config: dict[str, Any] | type | None = None) -> Flask:
+    """Build the app: config, extensions, blueprints, admin, CLI."""
+    app = Flask(__name__, instance_relative_config=True)
+    app.config.from_object(config_module.Config)
+    if os.environ.get("FLASK_ENV") == "production" or os.environ.get("KTP_PRODUCTION"):
+        app.config.from_object(config_module.ProductionConfig)
+    app.config.from_pyfile("config.py", silent=True)
+    if isinstance(config, type):
+        app.config.from_object(config)
+    elif config:
+        app.config.update(config)
+
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    app.config.setdefault(
+        "SQLALCHEMY_DATABASE_URI",
+        os.environ.get("DATABASE_URL")
+        or f"sqlite:///{Path(app.instance_path) / 'ktp.sqlite'}",
+    )
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql://"):
+        # psycopg 3 is the driver we ship.
+        app.config["SQLALCHEMY_DATABASE_URI"] = app.config["SQLALCHEMY_DATABASE_URI"].replace(
+            "postgresql://", "postgresql+psycopg://", 1)
+    if not app.config.get("SECRET_KEY"):
+        app.config["SECRET_KEY"] = os.environ.get("SECRET_KEY") or \
+            config_module.load_or_create_secret_key(app.instance_path)
+    app.config.setdefault("UPLOAD_FOLDER", str(Path(app.instance_path) / "uploads"))
+    app.config.setdefault("DOCUMENT_FOLDER", str(Path(app.instance_path) / "documents"))
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(ROOT / "migrations"),
+                     render_as_batch=True, compare_type=True)
+    babel.init_app(app, locale_selector=select_locale,
+                   default_translation_directories=str(ROOT / "translations"))
+    csrf.init_app(app)
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = _l("Please log in to open this page.")
+    login_manager.login_message_category = "warning"
+    login_manager.session_protection = "strong"
+    login_manager.user_loader(load_user_by_session_id)
+
+    _install_request_hooks(app)
+
+    from admin import init_admin
+    from admin.auth import bp as auth_bp
+    from public import bp as public_bp
+
+    app.register_blueprint(auth_bp)
+    app.register_blueprint(public_bp)
+    init_admin(app)
+
+    from cli import register_cli
+
+    register_cli(app)
+    _register_template_filters(app)
+
+    @app.get("/healthz")
+    def healthz():  # noqa: ANN202
+        try:
+            db.session.execute(text("SELECT 1"))
+        except Exception:  # the whole point is to report any database failure
+            db.session.rollback()
+            return jsonify(status="error", database="unreachable"), 503
+        return jsonify(status="ok", database="ok")
+
+    return app
+
+
+def _install_request_hooks(app: Flask) -> None:
+    @app.before_request
+    def bind_request_context() -> Any:
+        g.ip_token = audit.current_ip.set(request.remote_addr)
+        if request.endpoint and request.endpoint.endswith("static"):
+            return None
+        session.permanent = True
+        if current_user.is_authenticated:
+            now = datetime.now(UTC).timestamp()
+            seen = session.get("seen")
+            idle = app.config["PERMANENT_SESSION_LIFETIME"].total_seconds()
+            if seen is not None and now - seen > idle:
+                audit.record_now(current_user._get_current_object(), "session_expired",
+                                 object_type="user", object_id=current_user.id)
+                logout_user()
+                session.clear()
+                from flask import flash, redirect, url_for
+
+                flash(_l("Your session ended after 30 minutes without activity. "
+                         "Please log in again."), "warning")
+                return redirect(url_for("auth.login", next=request.full_path
+                                        if request.method == "GET" else None))
+            session["seen"] = now
+        return None
+
+    @app.teardown_request
+    def unbind_request_context(exc: BaseException | None) -> None:
+        token = g.pop("ip_token", None)
+        if token is not None:
+            audit.current_ip.reset(token)
+
+    @app.after_request
+    def security_headers(response):  # noqa: ANN001, ANN202
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        response.headers.setdefault(
+            "Content-Security-Policy",
+            "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; "
+            "script-src 'self' 'unsafe-inline'; frame-ancestors 'none'; form-action 'self'",
+        )
+        if current_user.is_authenticated:
+            # Resident data must not stay in a shared PC's browser cache.
+            response.headers["Cache-Control"] = "no-store"
+        return response
+
+
+def _register_template_filters(app: Flask) -> None:
+    from flask_babel import format_datetime
+
+    @app.template_filter("dmy")
+    def dmy(value: Any) -> str:
+        if value is None:
+            return ""
+        if isinstance(value, datetime):
+            return format_datetime(value, "dd-MM-yyyy HH:mm")
+        return value.strftime("%d-%m-%Y")

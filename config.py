@@ -1,0 +1,55 @@
+"""Configuration: defaults, overridden by instance/config.py and the environment."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from datetime import timedelta
+from pathlib import Path
+
+
+def load_or_create_secret_key(instance_path: str) -> str:
+    """Read instance/secret_key, creating it on first start; never a constant in code."""
+    path = Path(instance_path) / "secret_key"
+    if path.exists():
+        return path.read_text().strip()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_hex(32)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as fh:
+        fh.write(key)
+    return key
+
+
+class Config:
+    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    SQLALCHEMY_TRACK_MODIFICATIONS = False
+    # Idle timeout: the session cookie and the server-side check both use this.
+    PERMANENT_SESSION_LIFETIME = timedelta(minutes=30)
+    SESSION_REFRESH_EACH_REQUEST = True
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_SECURE = False
+    # Shared office PCs: no remember-me cookie ever.
+    REMEMBER_COOKIE_DURATION = timedelta(seconds=0)
+    REMEMBER_COOKIE_HTTPONLY = True
+    WTF_CSRF_ENABLED = True
+    WTF_CSRF_TIME_LIMIT = None  # the session lifetime already bounds the token
+    BABEL_DEFAULT_LOCALE = "id"
+    BABEL_DEFAULT_TIMEZONE = "Asia/Makassar"  # WITA, Sumba Timur's time zone
+    LANGUAGES = ("id", "en")
+    MAX_CONTENT_LENGTH = 6 * 1024 * 1024
+    EXPORT_MAX_ROWS = 10_000
+    DEBUG = False
+    TESTING = False
+
+
+class ProductionConfig(Config):
+    SESSION_COOKIE_SECURE = True
+    SESSION_COOKIE_NAME = "__Host-session"
+    REMEMBER_COOKIE_SECURE = True
+    PREFERRED_URL_SCHEME = "https"
+
+
+class TestConfig(Config):
+    TESTING = True

@@ -1,0 +1,1 @@
+"""WTForms forms and the field validators shared by every form."""

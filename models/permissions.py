@@ -1,0 +1,158 @@
+"""The one permission matrix: role x entity x action.
+
+Menus, buttons, admin views, list actions, exports and domain operations all ask
+`allowed()`; nothing else decides who may do what.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask_babel import lazy_gettext as _l
+
+RECORDING_OPERATOR = "recording_operator"
+PRINTING_OPERATOR = "printing_operator"
+HEAD_OF_DIVISION = "head_of_division"
+SECRETARY = "secretary"
+HEAD_OF_OFFICE = "head_of_office"
+ADMIN = "admin"
+
+ROLES: tuple[str, ...] = (
+    RECORDING_OPERATOR,
+    PRINTING_OPERATOR,
+    HEAD_OF_DIVISION,
+    SECRETARY,
+    HEAD_OF_OFFICE,
+    ADMIN,
+)
+
+ROLE_LABELS = {
+    RECORDING_OPERATOR: _l("Recording operator"),
+    PRINTING_OPERATOR: _l("Printing operator"),
+    HEAD_OF_DIVISION: _l("Head of division"),
+    SECRETARY: _l("Secretary"),
+    HEAD_OF_OFFICE: _l("Head of office"),
+    ADMIN: _l("System administrator"),
+}
+
+# Generic screen actions; "delete" is deliberately absent: nothing is hard-deleted.
+CRUD_ACTIONS = ("list", "view", "create", "edit", "export")
+
+ENTITIES: tuple[str, ...] = (
+    "applicant",
+    "application",
+    "disruption",
+    "blank_receipt",
+    "blank",
+    "print_batch",
+    "card",
+    "complaint",
+    "service_standard",
+    "evaluation_report",
+    "user",
+    "audit_entry",
+)
+
+# Named domain operations per entity (beyond CRUD).
+DOMAIN_ACTIONS: dict[str, tuple[str, ...]] = {
+    "application": ("record", "siak_result", "reject", "cancel", "add_to_batch",
+                    "override_separation"),
+    "disruption": ("close",),
+    "blank": ("destroy",),
+    "print_batch": ("submit", "approve", "print", "confirm"),
+    "card": ("store", "hand_over", "spoil"),
+    "complaint": ("respond",),
+    "evaluation_report": ("generate", "acknowledge"),
+    "user": ("set_password", "deactivate"),
+}
+
+READ = {"list", "view"}
+READ_EXPORT = {"list", "view", "export"}
+OPERATIONAL = ("applicant", "application", "disruption", "blank_receipt", "blank",
+               "print_batch", "card", "complaint")
+
+_OVERSIGHT: dict[str, set[str]] = {e: set(READ_EXPORT) for e in OPERATIONAL}
+_OVERSIGHT |= {
+    "audit_entry": set(READ_EXPORT),
+    "evaluation_report": set(READ),
+    "service_standard": set(READ),
+}
+
+MATRIX: dict[str, dict[str, set[str]]] = {
+    RECORDING_OPERATOR: {
+        "applicant": {"list", "view", "create", "edit"},
+        "application": {"list", "view", "create", "edit", "record", "siak_result",
+                        "reject", "cancel"},
+        "complaint": {"list", "view", "create"},
+        "disruption": {"list", "view", "create", "close"},
+        "service_standard": set(READ),
+    },
+    PRINTING_OPERATOR: {
+        "applicant": set(READ),
+        "application": {"list", "view", "add_to_batch", "cancel"},
+        "print_batch": {"list", "view", "create", "submit", "print", "confirm"},
+        "card": {"list", "view", "store", "hand_over", "spoil"},
+        "blank": set(READ),
+        "blank_receipt": {"list", "view", "create"},
+        "complaint": {"list", "view", "create"},
+        "disruption": {"list", "view", "create", "close"},
+        "service_standard": set(READ),
+    },
+    HEAD_OF_DIVISION: {
+        **{e: set(READ_EXPORT) for e in OPERATIONAL},
+        "application": READ_EXPORT | {"override_separation"},
+        "print_batch": READ_EXPORT | {"approve"},
+        "blank": READ_EXPORT | {"destroy"},
+        "complaint": READ_EXPORT | {"edit", "respond"},
+        "disruption": READ_EXPORT | {"create", "close"},
+        "evaluation_report": READ | {"generate"},
+        "audit_entry": set(READ_EXPORT),
+        "service_standard": set(READ),
+    },
+    SECRETARY: {k: set(v) for k, v in _OVERSIGHT.items()},
+    HEAD_OF_OFFICE: {
+        **{k: set(v) for k, v in _OVERSIGHT.items()},
+        "evaluation_report": READ | {"acknowledge"},
+    },
+    ADMIN: {
+        "user": {"list", "view", "create", "edit", "set_password", "deactivate"},
+        "service_standard": {"list", "view", "create"},
+    },
+}
+
+
+class PermissionDenied(Exception):
+    """The acting user's role does not allow this operation."""
+
+    def __init__(self, entity: str, action: str) -> None:
+        super().__init__(f"{action} on {entity}")
+        self.entity = entity
+        self.action = action
+        self.message = _l("You do not have permission to do this.")
+
+
+def _role_of(user: Any) -> str | None:
+    if user is None or not getattr(user, "is_authenticated", False):
+        return None
+    if not getattr(user, "active", False):
+        return None
+    return getattr(user, "role", None)
+
+
+def allowed(user: Any, entity: str, action: str) -> bool:
+    """May `user` perform `action` on `entity`? Unknown names are always refused."""
+    role = _role_of(user)
+    if role is None:
+        return False
+    return action in MATRIX.get(role, {}).get(entity, ())
+
+
+def require(user: Any, entity: str, action: str) -> None:
+    """Raise PermissionDenied unless allowed: every domain operation starts here."""
+    if not allowed(user, entity, action):
+        raise PermissionDenied(entity, action)
+
+
+def actions_of(role: str, entity: str) -> set[str]:
+    """Everything `role` may do with `entity` (for docs and tests)."""
+    return set(MATRIX.get(role, {}).get(entity, ()))

@@ -1,0 +1,190 @@
+"""Blank card stock, print batches and the printed cards."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from .db import db, utcnow
+from .errors import DomainError
+
+BLANK_STATUSES = ("available", "reserved", "used", "spoiled", "lost", "returned", "destroyed")
+BATCH_STATUSES = ("draft", "submitted", "approved", "rejected", "printed", "closed")
+CARD_STATUSES = ("printed", "stored", "handed_over", "spoiled")
+SERIAL_LENGTH = 10
+
+
+def _in(column: str, values: tuple[str, ...]) -> str:
+    return f"{column} IN (" + ", ".join(repr(v) for v in values) + ")"
+
+
+class BlankReceipt(db.Model):
+    """Blanks received from the ministry, as one contiguous serial range."""
+
+    __tablename__ = "blank_receipt"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    received_at: Mapped[date] = mapped_column(index=True)
+    reference: Mapped[str] = mapped_column(sa.String(80), unique=True)
+    serial_first: Mapped[str] = mapped_column(sa.String(SERIAL_LENGTH))
+    serial_last: Mapped[str] = mapped_column(sa.String(SERIAL_LENGTH))
+    quantity: Mapped[int]
+    received_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))
+    notes: Mapped[str | None] = mapped_column(sa.Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    received_by = relationship("User")
+    blanks = relationship("Blank", back_populates="receipt", lazy="dynamic")
+
+    __table_args__ = (sa.CheckConstraint("quantity > 0", name="quantity"),)
+
+    def validate(self, today: date | None = None) -> list[str]:
+        today = today or utcnow().date()
+        for field in ("serial_first", "serial_last"):
+            value = (getattr(self, field) or "").strip()
+            if not (value.isdigit() and len(value) == SERIAL_LENGTH):
+                raise DomainError(_l("A blank serial is exactly %(n)d digits.",
+                                     n=SERIAL_LENGTH), field=field)
+            setattr(self, field, value)
+        if int(self.serial_last) < int(self.serial_first):
+            raise DomainError(_l("The last serial is lower than the first."),
+                              field="serial_last")
+        expected = int(self.serial_last) - int(self.serial_first) + 1
+        if self.quantity != expected:
+            raise DomainError(_l("The quantity (%(q)s) does not match the serial range "
+                                 "(%(n)d blanks).", q=self.quantity, n=expected),
+                              field="quantity")
+        if self.received_at and self.received_at > today:
+            raise DomainError(_l("The date cannot be in the future."), field="received_at")
+        if not (self.reference or "").strip():
+            raise DomainError(_l("The reference number is required."), field="reference")
+        overlap = db.session.execute(
+            sa.select(BlankReceipt.reference).where(
+                BlankReceipt.id != (self.id or 0),
+                BlankReceipt.serial_first <= self.serial_last,
+                BlankReceipt.serial_last >= self.serial_first,
+            ).limit(1)
+        ).scalar()
+        if overlap:
+            raise DomainError(_l("This serial range overlaps receipt %(ref)s.", ref=overlap),
+                              field="serial_first")
+        return []
+
+    def on_create(self, actor) -> None:  # noqa: ANN001
+        self.received_by_id = getattr(actor, "id", None)
+
+    def after_create(self, actor) -> None:  # noqa: ANN001
+        """One Blank per serial of the range, all available."""
+        width = len(self.serial_first)
+        db.session.execute(
+            sa.insert(Blank),
+            [{"serial": f"{n:0{width}d}", "receipt_id": self.id, "status": "available",
+              "updated_at": utcnow()}
+             for n in range(int(self.serial_first), int(self.serial_last) + 1)],
+        )
+
+    def __str__(self) -> str:
+        return f"{self.reference} ({self.serial_first}-{self.serial_last})"
+
+
+class Blank(db.Model):
+    """One physical blank card, known by its serial."""
+
+    __tablename__ = "blank"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    serial: Mapped[str] = mapped_column(sa.String(SERIAL_LENGTH), unique=True)
+    receipt_id: Mapped[int] = mapped_column(sa.ForeignKey("blank_receipt.id"), index=True)
+    status: Mapped[str] = mapped_column(sa.String(10), default="available")
+    status_reason: Mapped[str | None] = mapped_column(sa.String(255))
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    receipt = relationship("BlankReceipt", back_populates="blanks")
+    card = relationship("Card", back_populates="blank", uselist=False)
+
+    __table_args__ = (
+        # FIFO allocation walks this index: first available by serial.
+        sa.Index("ix_blank_status_serial", "status", "serial"),
+        sa.CheckConstraint(_in("status", BLANK_STATUSES), name="status"),
+    )
+
+    def __str__(self) -> str:
+        return self.serial
+
+
+class PrintBatch(db.Model):
+    """A set of print-ready applications, approved by the head of division."""
+
+    __tablename__ = "print_batch"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    number: Mapped[str] = mapped_column(sa.String(20), unique=True)
+    status: Mapped[str] = mapped_column(sa.String(10), default="draft", index=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))
+    submitted_at: Mapped[datetime | None]
+    approved_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))
+    approved_at: Mapped[datetime | None]
+    decision_note: Mapped[str | None] = mapped_column(sa.String(255))
+    printed_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))
+    printed_at: Mapped[datetime | None]
+    pdf_path: Mapped[str | None] = mapped_column(sa.String(255))
+    pdf_sha256: Mapped[str | None] = mapped_column(sa.String(64))
+
+    created_by = relationship("User", foreign_keys=[created_by_id])
+    approved_by = relationship("User", foreign_keys=[approved_by_id])
+    printed_by = relationship("User", foreign_keys=[printed_by_id])
+    applications = relationship("Application", back_populates="print_batch")
+    cards = relationship("Card", back_populates="batch")
+
+    __table_args__ = (sa.CheckConstraint(_in("status", BATCH_STATUSES), name="status"),)
+
+    def on_create(self, actor) -> None:  # noqa: ANN001
+        today = utcnow().strftime("%y%m%d")
+        head = f"CTK-{today}-"
+        last = db.session.execute(
+            sa.select(sa.func.max(PrintBatch.number)).where(PrintBatch.number.like(head + "%"))
+        ).scalar()
+        self.number = f"{head}{int(last.rsplit('-', 1)[1]) + 1 if last else 1:03d}"
+        self.status = "draft"
+        self.created_by_id = getattr(actor, "id", None)
+
+    def __str__(self) -> str:
+        return self.number
+
+
+class Card(db.Model):
+    """One physical print attempt of a KTP-el on a blank."""
+
+    __tablename__ = "card"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    application_id: Mapped[int] = mapped_column(sa.ForeignKey("application.id"), index=True)
+    blank_id: Mapped[int] = mapped_column(sa.ForeignKey("blank.id"), unique=True)
+    batch_id: Mapped[int] = mapped_column(sa.ForeignKey("print_batch.id"), index=True)
+    status: Mapped[str] = mapped_column(sa.String(12), default="printed", index=True)
+    printed_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    printed_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))
+    storage_location: Mapped[str | None] = mapped_column(sa.String(60))
+    stored_at: Mapped[datetime | None]
+    handed_over_at: Mapped[datetime | None]
+    handed_over_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))
+    receiver_name: Mapped[str | None] = mapped_column(sa.String(60))
+    receiver_relation: Mapped[str | None] = mapped_column(sa.String(30))
+    receiver_id_checked: Mapped[bool] = mapped_column(default=False)
+    verification_code: Mapped[str | None] = mapped_column(sa.String(64), unique=True)
+    spoil_reason: Mapped[str | None] = mapped_column(sa.String(255))
+
+    application = relationship("Application")
+    blank = relationship("Blank", back_populates="card")
+    batch = relationship("PrintBatch", back_populates="cards")
+    printed_by = relationship("User", foreign_keys=[printed_by_id])
+    handed_over_by = relationship("User", foreign_keys=[handed_over_by_id])
+
+    __table_args__ = (sa.CheckConstraint(_in("status", CARD_STATUSES), name="status"),)
+
+    def __str__(self) -> str:
+        return f"{self.blank.serial if self.blank else '?'}"
