@@ -11,6 +11,7 @@ from datetime import date
 
 import pytest
 import sqlalchemy as sa
+from flask.testing import FlaskClient
 from jinja2 import StrictUndefined, Undefined
 from jinja2.utils import missing
 
@@ -55,6 +56,18 @@ class StrictNamesUndefined(StrictUndefined):
     __hash__ = Undefined.__hash__
 
 
+class IsolatedClient(FlaskClient):
+    """Each request gets its own app context (own `g`, own DB session), as in
+    production, even though the test itself holds one open for db.session."""
+
+    def open(self, *args, **kwargs):
+        db.session.commit()  # what the test set up is visible to the request
+        with self.application.app_context():
+            response = super().open(*args, **kwargs)
+        db.session.expire_all()  # the test sees what the request changed
+        return response
+
+
 @pytest.fixture(scope="session")
 def _app(tmp_path_factory: pytest.TempPathFactory):
     instance = tmp_path_factory.mktemp("instance")
@@ -67,6 +80,7 @@ def _app(tmp_path_factory: pytest.TempPathFactory):
         "DOCUMENT_FOLDER": str(instance / "documents"),
     })
     app.jinja_env.undefined = StrictNamesUndefined
+    app.test_client_class = IsolatedClient
     with app.app_context():
         if ON_POSTGRES:
             with db.engine.begin() as conn:

@@ -1,0 +1,7 @@
+# Copy to instance/config.py and adjust. Environment variables override nothing here;
+# DATABASE_URL and SECRET_KEY from the environment are used when these are absent.
+#
+# SQLALCHEMY_DATABASE_URI = "postgresql+psycopg://ktp:secret@127.0.0.1:5432/ktp"
+# SESSION_COOKIE_SECURE = True        # behind HTTPS (production)
+# EXPORT_MAX_ROWS = 10000             # cap on CSV/XLSX export rows
+# BABEL_DEFAULT_TIMEZONE = "Asia/Makassar"
