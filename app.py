@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from flask import Flask, g, jsonify, request, session
+from flask import Flask, g, has_request_context, jsonify, request, session
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, logout_user
 from sqlalchemy import text
@@ -21,6 +21,8 @@ ROOT = Path(__file__).resolve().parent
 
 
 def select_locale() -> str:
+    if not has_request_context():
+        return "id"
     lang = session.get("lang")
     return lang if lang in ("id", "en") else "id"
 

@@ -55,8 +55,7 @@ ENTITIES: tuple[str, ...] = (
 
 # Named domain operations per entity (beyond CRUD).
 DOMAIN_ACTIONS: dict[str, tuple[str, ...]] = {
-    "application": ("record", "siak_result", "reject", "cancel", "add_to_batch",
-                    "override_separation"),
+    "application": ("record", "siak_result", "reject", "cancel", "add_to_batch"),
     "disruption": ("close",),
     "blank": ("destroy",),
     "print_batch": ("submit", "approve", "print", "confirm"),
@@ -100,7 +99,6 @@ MATRIX: dict[str, dict[str, set[str]]] = {
     },
     HEAD_OF_DIVISION: {
         **{e: set(READ_EXPORT) for e in OPERATIONAL},
-        "application": READ_EXPORT | {"override_separation"},
         "print_batch": READ_EXPORT | {"approve"},
         "blank": READ_EXPORT | {"destroy"},
         "complaint": READ_EXPORT | {"edit", "respond"},

@@ -141,6 +141,14 @@ class Application(db.Model):
     siak_note: Mapped[str | None] = mapped_column(sa.String(255))
     rejection_reason: Mapped[str | None] = mapped_column(sa.String(255))
     sla_hours: Mapped[int | None]
+    # submitted_at + sla_hours, kept so "overdue" is one indexed comparison.
+    deadline_at: Mapped[datetime | None] = mapped_column(index=True)
+    kk_copy_mime: Mapped[str | None] = mapped_column(sa.String(40))
+    photo_sha256: Mapped[str | None] = mapped_column(sa.String(64))
+    signature_sha256: Mapped[str | None] = mapped_column(sa.String(64))
+    cancel_reason: Mapped[str | None] = mapped_column(sa.String(255))
+    closed_at: Mapped[datetime | None]
+    closed_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))
     disruption_id: Mapped[int | None] = mapped_column(sa.ForeignKey("disruption.id"),
                                                       index=True)
     print_batch_id: Mapped[int | None] = mapped_column(sa.ForeignKey("print_batch.id"),
@@ -153,6 +161,7 @@ class Application(db.Model):
     standard = relationship("ServiceStandard")
     submitted_by = relationship("User", foreign_keys=[submitted_by_id])
     recorded_by = relationship("User", foreign_keys=[recorded_by_id])
+    closed_by = relationship("User", foreign_keys=[closed_by_id])
     disruption = relationship("Disruption")
     print_batch = relationship("PrintBatch", back_populates="applications")
 
@@ -178,16 +187,6 @@ class Application(db.Model):
             raise DomainError(_l("This applicant already has an open application (%(n)s).",
                                  n=other), field="applicant")
         return []
-
-    def on_create(self, actor) -> None:  # noqa: ANN001
-        from .standard import current_standard
-
-        self.number = new_reference("KTP")
-        self.status = "submitted"
-        self.standard_id = current_standard().id
-        self.submitted_by_id = getattr(actor, "id", None)
-        if self.f102_complete:
-            self.submitted_at = utcnow()
 
     def __str__(self) -> str:
         return self.number
@@ -249,6 +248,14 @@ class Disruption(db.Model):
 
     def on_create(self, actor) -> None:  # noqa: ANN001
         self.reported_by_id = getattr(actor, "id", None)
+        if self.started_at is None:
+            self.started_at = utcnow()
+
+    def after_create(self, actor) -> None:  # noqa: ANN001
+        """Opening a disruption at once extends the applications it affects."""
+        from .workflow import extend_for_disruption
+
+        extend_for_disruption(self, actor)
 
     def __str__(self) -> str:
         return f"{DISRUPTION_LABELS.get(self.kind, self.kind)} {self.started_at:%d-%m-%Y %H:%M}"

@@ -5,6 +5,7 @@ KTP_TEST_DB=postgresql runs the same suite on TEST_DATABASE_URL.
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 from datetime import date
@@ -14,15 +15,21 @@ import sqlalchemy as sa
 from flask.testing import FlaskClient
 from jinja2 import StrictUndefined, Undefined
 from jinja2.utils import missing
+from werkzeug.security import generate_password_hash
 
 from app import create_app
 from models import db
 from models.permissions import ROLES
 from models.standard import ensure_seed_standard
-from models.user import create_user
+from models.user import User
 
 PASSWORD = "kata-sandi-uji-123"
 ON_POSTGRES = os.environ.get("KTP_TEST_DB") == "postgresql"
+
+
+@functools.cache
+def _password_hash() -> str:
+    return generate_password_hash(PASSWORD, method="scrypt")
 
 
 def database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
@@ -111,8 +118,11 @@ def app(_app):
         _empty_database()
         ensure_seed_standard()
         for role in ROLES:
-            create_user(None, role.replace("_", "."), f"PEGAWAI {role.upper()}", role,
-                        PASSWORD)
+            # One scrypt hash for all: hashing six passwords per test would dominate.
+            db.session.add(User(username=role.replace("_", "."), role=role, active=True,
+                                full_name=f"PEGAWAI {role.upper()}",
+                                password_hash=_password_hash()))
+        db.session.commit()
         db.session.remove()
     with _app.app_context():
         yield _app
