@@ -1,0 +1,58 @@
+"""One place that turns HTML into PDF.
+
+WeasyPrint is imported on first use (it is slow to import and most requests never
+print) and one FontConfiguration is shared by every rendering in the process.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import os
+from pathlib import Path
+from typing import Any
+
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+
+TEMPLATES = Path(__file__).resolve().parent / "templates"
+
+
+@functools.cache
+def _weasyprint() -> Any:
+    import weasyprint
+    from weasyprint.text.fonts import FontConfiguration
+
+    return weasyprint, FontConfiguration()
+
+
+@functools.cache
+def template_env() -> Environment:
+    """Templates a non-programmer can edit: plain HTML/CSS in printing/templates/."""
+    env = Environment(loader=FileSystemLoader(str(TEMPLATES)),
+                      autoescape=select_autoescape(["html"]), undefined=StrictUndefined)
+    env.filters["dmy"] = lambda d: d.strftime("%d-%m-%Y") if d else ""
+    return env
+
+
+def render_html(template: str, **context: Any) -> str:
+    return template_env().get_template(template).render(**context)
+
+
+def html_to_pdf(html: str, base_url: str | None = None) -> bytes:
+    weasyprint, fonts = _weasyprint()
+    document = weasyprint.HTML(string=html, base_url=base_url or str(TEMPLATES))
+    return document.write_pdf(font_config=fonts)
+
+
+def render_pdf(template: str, **context: Any) -> bytes:
+    return html_to_pdf(render_html(template, **context))
+
+
+def store_pdf(root: str | Path, rel: str, data: bytes) -> str:
+    """Write the PDF atomically under root; return its sha256."""
+    target = Path(root) / rel
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = target.with_suffix(".part")
+    tmp.write_bytes(data)
+    os.replace(tmp, target)
+    return hashlib.sha256(data).hexdigest()
