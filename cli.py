@@ -53,12 +53,13 @@ def verify_audit_command() -> None:
 
 
 @click.command("demo-data")
-@click.option("--applicants", default=320, show_default=True)
+@click.option("--applicants", default=320, show_default=True, type=click.IntRange(1, 100_000))
 @click.option("--if-empty", is_flag=True,
               help="On a database that has data already, only show the saved demo logins.")
 def demo_data_command(applicants: int, if_empty: bool) -> None:
     """Fill an EMPTY database with demo accounts and residents; prints the logins."""
     from flask import current_app
+
     from models.demo import DatabaseNotEmpty, generate
 
     saved = Path(current_app.instance_path) / "demo_logins.txt"

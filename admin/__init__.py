@@ -26,6 +26,7 @@ from .base import OfficeIndexView
 from .people import ApplicantView, ApplicationView
 from .service import ComplaintView, DisruptionView, ServiceStandardView
 from .stock import BlankReceiptView, BlankView, CardView, PrintBatchView
+from .workflow import IntakeView, QueueView
 
 ROOT_TRANSLATIONS = __import__("pathlib").Path(__file__).resolve().parent.parent / "translations"
 
@@ -41,6 +42,10 @@ def init_admin(app: Flask) -> Admin:
     services = _l("Service")
     stock = _l("Printing")
     oversight = _l("Oversight")
+    admin.add_view(IntakeView(name=_l("Intake"), category=services, endpoint="intake",
+                              url="/admin/intake"))
+    admin.add_view(QueueView(name=_l("Work queue"), category=services, endpoint="queue",
+                             url="/admin/queue"))
     admin.add_view(ApplicantView(Applicant, name=_l("Applicants"), category=services))
     admin.add_view(ApplicationView(Application, name=_l("Applications"), category=services))
     admin.add_view(DisruptionView(Disruption, name=_l("Disruptions"), category=services))

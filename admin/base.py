@@ -95,8 +95,9 @@ class SecuredMixin:
 
 def forbidden(entity: str, name: str) -> t.NoReturn:
     """Log the refusal and answer 403."""
-    audit.record_now(actor(), "forbidden", object_type=entity,
-                     changes={"endpoint": name, "path": request.path[:200],
+    target = (request.args.get("id") or "")[:64] or None
+    audit.record_now(actor(), "forbidden", object_type=entity, object_id=target,
+                     changes={"endpoint": name, "path": request.full_path.rstrip("?")[:300],
                               "method": request.method})
     abort(403)
 
@@ -185,6 +186,10 @@ class SecuredModelView(SecuredMixin, ModelView):
     @expose("/delete/", methods=("POST",))
     def delete_view(self) -> t.Any:
         return forbidden(self.entity, "delete_view")
+
+    def delete_model(self, model: t.Any) -> bool:
+        """Nothing is hard-deleted, whatever route reaches here."""
+        return False
 
     # ---- saving goes through models.crud: matrix, validation, audit ----
     def create_model(self, form: t.Any) -> t.Any:

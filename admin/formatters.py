@@ -13,6 +13,8 @@ from models import codes
 
 
 def fmt_date(view: t.Any, value: date, name: str | None = None) -> str:
+    if isinstance(value, datetime):  # a datetime is a date too
+        return fmt_datetime(view, value, name)
     return value.strftime("%d-%m-%Y")
 
 
@@ -25,12 +27,12 @@ def fmt_bool(view: t.Any, value: bool, name: str | None = None) -> str:
     return str(_l("Yes")) if value else str(_l("No"))
 
 
-TYPE_FORMATTERS = dict(typefmt.BASE_FORMATTERS)
-TYPE_FORMATTERS.update({date: fmt_date, datetime: fmt_datetime})
-EXPORT_TYPE_FORMATTERS = dict(typefmt.EXPORT_FORMATTERS)
-EXPORT_TYPE_FORMATTERS.update({date: fmt_date, datetime: fmt_datetime, bool: fmt_bool})
-DETAIL_TYPE_FORMATTERS = dict(typefmt.DETAIL_FORMATTERS)
-DETAIL_TYPE_FORMATTERS.update({date: fmt_date, datetime: fmt_datetime})
+# Flask-Admin takes the first isinstance() match: datetime must come before date.
+TYPE_FORMATTERS = {datetime: fmt_datetime, date: fmt_date, **typefmt.BASE_FORMATTERS}
+EXPORT_TYPE_FORMATTERS = {datetime: fmt_datetime, date: fmt_date, bool: fmt_bool,
+                          **typefmt.EXPORT_FORMATTERS}
+DETAIL_TYPE_FORMATTERS = {datetime: fmt_datetime, date: fmt_date,
+                          **typefmt.DETAIL_FORMATTERS}
 
 
 def code_label(codelist: codes.CodeList) -> t.Callable[..., str]:

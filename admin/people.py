@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import typing as t
+from datetime import datetime
 
 import sqlalchemy as sa
+from flask import request
 from flask_babel import lazy_gettext as _l
 from wtforms.fields import DateField, SelectField
 from wtforms.validators import DataRequired, Length, Optional
 
 from forms.validators import KKNumber, NikFormat, NotInFuture, PersonName, Phone, RtRw
 from models import Applicant, Application, codes, wilayah
+from models import workflow as wf
 from models.registry import APPLICATION_STATUSES
 
 from .base import SecuredModelView
@@ -19,9 +22,12 @@ from .formatters import (
     EXPORT_TYPE_FORMATTERS,
     TYPE_FORMATTERS,
     code_label,
+    fmt_bool,
+    fmt_datetime,
     mapping_label,
 )
 from .search import IndexedSearchMixin, NikAjaxLoader, prefix_range, text_match
+from .workflow import ApplicationStepsMixin, digits
 
 APPLICANT_LABELS = {
     "nik": _l("NIK"),
@@ -44,17 +50,8 @@ APPLICANT_LABELS = {
     "updated_at": _l("Last changed"),
 }
 
-STATUS_LABELS = {
-    "submitted": _l("Submitted"),
-    "recorded": _l("Recorded"),
-    "print_ready": _l("Ready to print"),
-    "duplicate": _l("Duplicate (SIAK)"),
-    "batched": _l("In a print batch"),
-    "printed": _l("Printed"),
-    "handed_over": _l("Handed over"),
-    "rejected": _l("Rejected"),
-    "cancelled": _l("Cancelled"),
-}
+# One list of state names: the domain's.
+STATUS_LABELS = wf.STATUS_LABELS
 
 
 def village_label(view: t.Any, context: t.Any, model: t.Any, name: str) -> str:
@@ -132,6 +129,15 @@ class ApplicantView(IndexedSearchMixin, SecuredModelView):
     def search_placeholder(self) -> str:
         return str(_l("NIK or name"))
 
+    def create_form(self, obj: t.Any = None) -> t.Any:
+        """The intake page links here with ?nik=: the NIK typed at the counter."""
+        form = super().create_form(obj)
+        if request.method == "GET" and not form.nik.data:
+            nik = digits(request.args.get("nik"))
+            if nik:
+                form.nik.data = nik
+        return form
+
     def search_rules(self, term: str) -> t.Any:
         if term.isdigit():
             if len(term) == 16:
@@ -140,7 +146,10 @@ class ApplicantView(IndexedSearchMixin, SecuredModelView):
         return text_match(Applicant.name, term)
 
 
-class ApplicationView(IndexedSearchMixin, SecuredModelView):
+class ApplicationView(ApplicationStepsMixin, IndexedSearchMixin, SecuredModelView):
+    """Applications; new ones only through the intake page, steps on the details page
+    (routes in admin/workflow.py)."""
+
     entity = "application"
     column_list = ("number", "applicant.nik", "applicant.name", "status", "submitted_at",
                    "sla_hours")
@@ -178,9 +187,12 @@ class ApplicationView(IndexedSearchMixin, SecuredModelView):
     column_filters = ("status", "submitted_at")
     column_choices = {"status": [(s, STATUS_LABELS[s]) for s in APPLICATION_STATUSES]}
     column_formatters = {"status": mapping_label(STATUS_LABELS)}
-    column_type_formatters = TYPE_FORMATTERS
-    column_type_formatters_export = EXPORT_TYPE_FORMATTERS
-    column_type_formatters_detail = DETAIL_TYPE_FORMATTERS
+    # Flask-Admin takes the first isinstance() match and a datetime is a date: the
+    # datetime formatter goes first so the times (WITA) are shown, not just the day.
+    column_type_formatters = {datetime: fmt_datetime, **TYPE_FORMATTERS}
+    column_type_formatters_export = {datetime: fmt_datetime, **EXPORT_TYPE_FORMATTERS}
+    column_type_formatters_detail = {datetime: fmt_datetime, bool: fmt_bool,
+                                     **DETAIL_TYPE_FORMATTERS}
     column_default_sort = ("id", True)
     column_sortable_list = ("submitted_at",)
     form_columns = ("applicant", "f102_complete")

@@ -76,7 +76,7 @@ class ComplaintView(IndexedSearchMixin, _Formatted):
     }
     column_searchable_list = ("ticket",)
     form_columns = ("channel", "kind", "complainant_name", "contact", "subject", "body",
-                    "application")
+                    "application", "assigned_to")
     form_extra_fields = {
         "channel": SelectField(_l("Channel"), validators=[DataRequired()],
                                choices=[(c, CHANNEL_LABELS[c]) for c in CHANNELS]),
@@ -84,7 +84,6 @@ class ComplaintView(IndexedSearchMixin, _Formatted):
                             choices=[(k, KIND_LABELS[k]) for k in KINDS]),
         "body": TextAreaField(_l("Content"), validators=[DataRequired()]),
     }
-    form_edit_rules = ("subject", "body", "assigned_to")
     form_ajax_refs = {
         "application": {"fields": ("number",), "page_size": 10},
     }
@@ -94,12 +93,21 @@ class ComplaintView(IndexedSearchMixin, _Formatted):
 
         return prefix_range(Complaint.ticket, term.upper())
 
-    def get_edit_form(self) -> t.Any:
+    def _form_without(self, *names: str) -> t.Any:
         form = self.scaffold_form()
-        for name in ("channel", "kind", "complainant_name", "contact", "application"):
+        for name in names:
             if hasattr(form, name):
                 delattr(form, name)
         return form
+
+    def get_create_form(self) -> t.Any:
+        # Who handles a complaint is the head of division's decision, made later.
+        return self._form_without("assigned_to")
+
+    def get_edit_form(self) -> t.Any:
+        # What was received stays as received: only the summary and the handler change.
+        return self._form_without("channel", "kind", "complainant_name", "contact",
+                                  "application")
 
 
 class DisruptionView(_Formatted):

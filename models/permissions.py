@@ -80,7 +80,8 @@ _OVERSIGHT |= {
 MATRIX: dict[str, dict[str, set[str]]] = {
     RECORDING_OPERATOR: {
         "applicant": {"list", "view", "create", "edit"},
-        "application": {"list", "view", "create", "edit", "record", "siak_result",
+        # No generic edit: an application changes only through its steps.
+        "application": {"list", "view", "create", "record", "siak_result",
                         "reject", "cancel"},
         "complaint": {"list", "view", "create"},
         "disruption": {"list", "view", "create", "close"},

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, time
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
@@ -77,13 +77,25 @@ class BlankReceipt(db.Model):
         self.received_by_id = getattr(actor, "id", None)
 
     def after_create(self, actor) -> None:  # noqa: ANN001
-        """One Blank per serial of the range, all available."""
+        """One Blank per serial of the range, all available, each with its event."""
         width = len(self.serial_first)
+        now = utcnow()
+        # The stock changes on the day the blanks arrived, whenever they are recorded.
+        arrived = datetime.combine(self.received_at, time.min)
         db.session.execute(
             sa.insert(Blank),
             [{"serial": f"{n:0{width}d}", "receipt_id": self.id, "status": "available",
-              "updated_at": utcnow()}
+              "updated_at": now}
              for n in range(int(self.serial_first), int(self.serial_last) + 1)],
+        )
+        db.session.execute(
+            sa.insert(BlankEvent).from_select(
+                ["blank_id", "at", "kind", "from_status", "to_status", "user_id"],
+                sa.select(Blank.id, sa.literal(arrived), sa.literal("received"),
+                          sa.null(), sa.literal("available"),
+                          sa.literal(getattr(actor, "id", None), sa.Integer))
+                .where(Blank.receipt_id == self.id),
+            )
         )
 
     def __str__(self) -> str:
@@ -113,6 +125,29 @@ class Blank(db.Model):
 
     def __str__(self) -> str:
         return self.serial
+
+
+BLANK_EVENT_KINDS = ("received", "reserved", "released", "used", "spoiled", "lost",
+                     "returned", "destroyed")
+
+
+class BlankEvent(db.Model):
+    """Every change of a blank's status, with its time: the basis of reconciliation."""
+
+    __tablename__ = "blank_event"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    blank_id: Mapped[int] = mapped_column(sa.ForeignKey("blank.id"), index=True)
+    at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    kind: Mapped[str] = mapped_column(sa.String(10), index=True)
+    from_status: Mapped[str | None] = mapped_column(sa.String(10))
+    to_status: Mapped[str] = mapped_column(sa.String(10))
+    user_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))
+    reason: Mapped[str | None] = mapped_column(sa.String(255))
+
+    blank = relationship("Blank")
+
+    __table_args__ = (sa.CheckConstraint(_in("kind", BLANK_EVENT_KINDS), name="kind"),)
 
 
 class PrintBatch(db.Model):
@@ -175,6 +210,9 @@ class Card(db.Model):
     receiver_name: Mapped[str | None] = mapped_column(sa.String(60))
     receiver_relation: Mapped[str | None] = mapped_column(sa.String(30))
     receiver_id_checked: Mapped[bool] = mapped_column(default=False)
+    authority_letter: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+    confirmed_at: Mapped[datetime | None]
+    confirmed_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))
     verification_code: Mapped[str | None] = mapped_column(sa.String(64), unique=True)
     spoil_reason: Mapped[str | None] = mapped_column(sa.String(255))
 
@@ -183,6 +221,7 @@ class Card(db.Model):
     batch = relationship("PrintBatch", back_populates="cards")
     printed_by = relationship("User", foreign_keys=[printed_by_id])
     handed_over_by = relationship("User", foreign_keys=[handed_over_by_id])
+    confirmed_by = relationship("User", foreign_keys=[confirmed_by_id])
 
     __table_args__ = (sa.CheckConstraint(_in("status", CARD_STATUSES), name="status"),)
 

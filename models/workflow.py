@@ -115,6 +115,8 @@ def extend_for_disruption(disruption: Disruption, actor: Any) -> list[Applicatio
         sa.select(Application).where(
             Application.submitted_at.is_not(None),
             Application.disruption_id.is_(None),
+            sa.or_(Application.closed_at.is_(None),
+                   Application.closed_at >= disruption.started_at),
             Application.submitted_at <= (disruption.ended_at or utcnow()),
             sa.or_(Application.clock_stopped_at.is_(None),
                    Application.clock_stopped_at >= disruption.started_at),
@@ -172,7 +174,7 @@ def _duration(delta: timedelta) -> str:
 
 
 def stop_clock(application: Application, at: datetime | None = None) -> None:
-    """The first good print (or, until printing exists, print-ready) stops the clock."""
+    """The first good print stops the clock (or SIAK's duplicate answer)."""
     if application.clock_stopped_at is None:
         application.clock_stopped_at = at or utcnow()
 
@@ -298,7 +300,9 @@ def enter_siak_result(application: Application, actor: Any, result: str,
     application.status = result
     application.siak_result_at = utcnow()
     application.siak_note = note or None
-    if result == "print_ready":
+    if result == "duplicate":
+        # SIAK ends the procedure here; the clock of a print-ready application runs
+        # on until its first good print (models.batches.confirm_card).
         stop_clock(application, application.siak_result_at)
     _commit(actor, "siak_result", application, before)
 

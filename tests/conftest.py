@@ -86,6 +86,7 @@ def _app(tmp_path_factory: pytest.TempPathFactory):
         "UPLOAD_FOLDER": str(instance / "uploads"),
         "DOCUMENT_FOLDER": str(instance / "documents"),
     })
+    app.instance_path = str(instance)  # never the developer's own instance/
     app.jinja_env.undefined = StrictNamesUndefined
     app.test_client_class = IsolatedClient
     with app.app_context():

@@ -5,13 +5,13 @@ from datetime import date, datetime, timedelta
 import pytest
 import sqlalchemy as sa
 
-from conftest import user_of
 from models import Application, AuditEntry, Disruption, DomainError, crud, db, workflow
 from models.permissions import ROLES, PermissionDenied, allowed
 from models.registry import close_disruption
 from models.standard import SEED_STANDARD, current_standard, publish_version
 from models.uploads import store_document, store_image
-from workflow_helpers import (
+from tests.conftest import user_of
+from tests.workflow_helpers import (
     PDF_BYTES,
     make_applicant,
     nik_for,
@@ -97,7 +97,7 @@ def test_full_procedure_to_print_ready_is_audited(app):
     assert application.status == "recorded" and application.recorded_by_id == operator.id
     workflow.enter_siak_result(application, operator, "print_ready")
     assert application.status == "print_ready"
-    assert application.clock_stopped_at is not None
+    assert application.clock_stopped_at is None  # runs on until the first good print
     actions = db.session.execute(
         sa.select(AuditEntry.action).where(AuditEntry.object_type == "application")
         .order_by(AuditEntry.id)).scalars().all()
@@ -309,14 +309,17 @@ def test_rejected_application_is_not_a_breach(app):
 # ------------------------------------------------------------------ uploads
 
 
-@pytest.mark.parametrize(("data", "why"), [
+UPLOAD_CASES = [
     (b"", "empty"),
     (b"MZ\x90\x00 not really a pdf", "exe named .pdf"),
     (b"<html><script>alert(1)</script></html>", "html named .png"),
     (b"%PDF-1.4 truncated without end", "damaged pdf"),
     (b"\x89PNG\r\n\x1a\n" + b"garbage" * 10, "broken png"),
     (b"%PDF-1.4\n" + b"0" * (5 * 1024 * 1024) + b"\n%%EOF", "oversize"),
-])
+]
+
+
+@pytest.mark.parametrize(("data", "why"), UPLOAD_CASES, ids=[w for _, w in UPLOAD_CASES])
 def test_upload_refusals(app, data, why):
     with pytest.raises(DomainError):
         store_document(app.config["UPLOAD_FOLDER"], data)

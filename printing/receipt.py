@@ -1,0 +1,58 @@
+"""The intake receipt (tanda terima permohonan) handed to the resident at the counter."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from .render import render_pdf
+
+TEMPLATE = "receipt.html"
+OFFICE_TIMEZONE = "Asia/Makassar"  # WITA
+
+
+def _office_timezone() -> str:
+    try:
+        from flask import current_app
+
+        return str(current_app.config.get("BABEL_DEFAULT_TIMEZONE") or OFFICE_TIMEZONE)
+    except RuntimeError:  # outside an application context
+        return OFFICE_TIMEZONE
+
+
+def local_text(value: datetime | None, tz: str) -> str:
+    """A stored naive-UTC moment as DD-MM-YYYY HH:mm in the office's zone."""
+    if value is None:
+        return ""
+    return value.replace(tzinfo=UTC).astimezone(ZoneInfo(tz)).strftime("%d-%m-%Y %H:%M")
+
+
+def receipt_context(application: Any, status_url: str, tz: str | None = None) -> dict:
+    """Everything the template shows, already formatted (the template stays plain)."""
+    tz = tz or _office_timezone()
+    applicant = application.applicant
+    standard = application.standard
+    channels = list(standard.complaint_channels or []) if standard else []
+    return {
+        "number": application.number,
+        "name": applicant.name,
+        "masked_nik": applicant.masked_nik,
+        "submitted_at": local_text(application.submitted_at, tz),
+        "deadline": local_text(application.deadline_at, tz),
+        "sla_hours": application.sla_hours,
+        "disrupted": application.disruption_id is not None,
+        "standard_sla_hours": standard.sla_hours if standard else application.sla_hours,
+        "standard_sla_hours_disrupted": standard.sla_hours_disrupted if standard else None,
+        "standard_number": standard.document_number if standard else "",
+        "unit": standard.unit if standard else "",
+        "fee": standard.fee if standard else 0,
+        "status_url": status_url,
+        "received_by": getattr(application.submitted_by, "full_name", None) or "",
+        "channels": channels,
+        "printed_at": local_text(datetime.now(UTC).replace(tzinfo=None), tz),
+    }
+
+
+def render_receipt(application: Any, status_url: str, tz: str | None = None) -> bytes:
+    return render_pdf(TEMPLATE, **receipt_context(application, status_url, tz))

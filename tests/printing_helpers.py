@@ -1,0 +1,34 @@
+"""Builders for printing tests: blank stock and print-ready applications."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from models import BlankReceipt, crud, workflow
+from models.db import utcnow
+from tests.conftest import user_of
+from tests.workflow_helpers import make_applicant, nik_for, recorded
+
+
+def receive(first: int, count: int, reference: str | None = None,
+            received_at: date | None = None) -> BlankReceipt:
+    receipt = BlankReceipt(
+        received_at=received_at or utcnow().date(), reference=reference or f"BA-{first}",
+        serial_first=f"{first:010d}", serial_last=f"{first + count - 1:010d}",
+        quantity=count)
+    crud.create(user_of("printing_operator"), receipt)
+    return receipt
+
+
+def print_ready(app, n: int, start_serial: int = 1) -> list:
+    """n applications of adults, recorded by the recording operator, print-ready."""
+    operator = user_of("recording_operator")
+    out = []
+    for i in range(n):
+        born = date(1980, 1, 1) + timedelta(days=37 * (i + start_serial))
+        applicant = make_applicant(nik=nik_for(born, "1", serial=i + start_serial),
+                                   birth_date=born, sex="1", name=f"UMBU NOMOR {chr(65 + i % 26)}")
+        application = recorded(app, applicant, operator)
+        workflow.enter_siak_result(application, operator, "print_ready")
+        out.append(application)
+    return out

@@ -1,0 +1,339 @@
+"""Blank stock, print batches, allocation, confirmation, custody, handover, accounting."""
+
+import threading
+from datetime import date, timedelta
+
+import pytest
+import sqlalchemy as sa
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from models import Application, Blank, BlankReceipt, Card, DomainError, crud, db
+from models import batches as ops
+from models.db import utcnow
+from models.permissions import PermissionDenied
+from tests.conftest import user_of
+from tests.printing_helpers import print_ready, receive
+
+SECRET = "test-secret"
+
+
+def batch_with(applications, approve=True):
+    printer = user_of("printing_operator")
+    batch = ops.create_batch(printer)
+    ops.add_to_batch(batch, applications, printer)
+    ops.submit_batch(batch, printer)
+    if approve:
+        ops.decide_batch(batch, user_of("head_of_division"), True, "setuju")
+    return batch
+
+
+# ------------------------------------------------------------------ receipts
+
+
+@pytest.mark.parametrize(("first", "last", "qty", "why"), [
+    ("0000000101", "0000000150", 50, "overlaps the first receipt"),
+    ("0000000200", "0000000209", 11, "quantity disagrees with the range"),
+    ("12345", "12349", 5, "malformed serial"),
+    ("00000002AB", "0000000300", 10, "letters"),
+    ("0000000300", "0000000200", 1, "reversed range"),
+])
+def test_bad_receipts_are_refused_and_change_nothing(app, first, last, qty, why):
+    receive(100, 100)  # 0000000100 - 0000000199
+    blanks = db.session.execute(sa.select(sa.func.count(Blank.id))).scalar()
+    with pytest.raises(DomainError):
+        crud.create(user_of("printing_operator"), BlankReceipt(
+            received_at=date.today(), reference="BA-X", serial_first=first, serial_last=last,
+            quantity=qty))
+    assert db.session.execute(sa.select(sa.func.count(Blank.id))).scalar() == blanks
+    assert db.session.execute(sa.select(sa.func.count(BlankReceipt.id))).scalar() == 1
+
+
+def test_receipt_creates_one_blank_per_serial(app):
+    receive(1000, 25)
+    serials = db.session.execute(sa.select(Blank.serial).order_by(Blank.serial)).scalars().all()
+    assert serials[0] == "0000001000" and serials[-1] == "0000001024" and len(serials) == 25
+
+
+# ------------------------------------------------------------------ batches
+
+
+def test_full_batch_flow_fifo_confirm_close_handover(app):
+    receive(500, 10)
+    apps = print_ready(app, 3)
+    batch = batch_with(apps)
+    printer = user_of("printing_operator")
+    cards = ops.print_batch(batch, printer)
+    assert [c.blank.serial for c in cards] == ["0000000500", "0000000501", "0000000502"]
+    assert batch.status == "printed" and all(a.status == "printed" for a in apps)
+    good, spoiled, third = cards
+    ops.confirm_card(good, printer, True, storage_location="lemari a rak 1")
+    assert good.status == "stored" and good.blank.status == "used"
+    assert good.application.clock_stopped_at == good.printed_at
+    ops.confirm_card(spoiled, printer, False, reason="tinta luntur")
+    assert spoiled.blank.status == "spoiled" and spoiled.application.status == "print_ready"
+    assert spoiled.application.print_batch_id is None
+    with pytest.raises(DomainError):
+        ops.confirm_card(good, printer, True, storage_location="X")  # twice
+    assert batch.status == "printed"
+    ops.confirm_card(third, printer, True, storage_location="LEMARI A")
+    assert batch.status == "closed"
+    card = ops.hand_over(good, printer, receiver_name="umbu hapu", relation="self",
+                         id_checked=True, authority_letter=False, secret=SECRET)
+    assert card.application.status == "handed_over"
+    assert ops.check_verification_code(card.verification_code, SECRET) == card
+    forged = card.verification_code[:-1] + ("0" if card.verification_code[-1] != "0" else "1")
+    assert ops.check_verification_code(forged, SECRET) is None
+    assert ops.check_verification_code(card.verification_code, "other-key") is None
+    rec = ops.reconcile(date.today() - timedelta(days=1), date.today())
+    assert rec.balances
+    assert (rec.received, rec.used, rec.spoiled, rec.closing) == (10, 2, 1, 7)
+
+
+def test_nobody_approves_their_own_batch(app):
+    apps = print_ready(app, 1)
+    printer = user_of("printing_operator")
+    batch = batch_with(apps, approve=False)
+    with pytest.raises(PermissionDenied):
+        ops.decide_batch(batch, printer, True, "ok")
+    head = user_of("head_of_division")
+    batch.created_by_id = head.id  # a head who made the batch himself
+    db.session.commit()
+    with pytest.raises(DomainError):
+        ops.decide_batch(batch, head, True, "ok")
+    assert batch.status == "submitted"
+
+
+def test_print_refusals_change_nothing(app):
+    receive(1, 1)
+    apps = print_ready(app, 2)
+    printer = user_of("printing_operator")
+    unapproved = batch_with(apps[:1], approve=False)
+    with pytest.raises(DomainError):
+        ops.print_batch(unapproved, printer)
+    unapproved.status = "draft"
+    db.session.commit()
+    approved = batch_with(apps[1:], approve=True)
+    db.session.execute(sa.update(Blank).values(status="used"))
+    db.session.commit()
+    with pytest.raises(DomainError) as exc:
+        ops.print_batch(approved, printer)
+    assert "0" in str(exc.value.message)
+    db.session.refresh(approved)
+    assert approved.status == "approved"
+    assert db.session.execute(sa.select(sa.func.count(Card.id))).scalar() == 0
+
+
+def test_rejected_batch_returns_its_applications(app):
+    apps = print_ready(app, 2)
+    batch = batch_with(apps, approve=False)
+    with pytest.raises(DomainError):
+        ops.decide_batch(batch, user_of("head_of_division"), False, "")
+    ops.decide_batch(batch, user_of("head_of_division"), False, "data belum dicek")
+    assert batch.status == "rejected"
+    assert all(a.status == "print_ready" and a.print_batch_id is None for a in apps)
+
+
+def test_only_print_ready_and_eligible_applications_join_a_batch(app):
+    apps = print_ready(app, 1)
+    printer = user_of("printing_operator")
+    batch = ops.create_batch(printer)
+    apps[0].status = "recorded"
+    db.session.commit()
+    with pytest.raises(DomainError):
+        ops.add_to_batch(batch, apps, printer)
+    apps[0].status = "print_ready"
+    db.session.commit()
+    with pytest.raises(DomainError):  # a date before the applicant could be printed
+        ops.add_to_batch(batch, apps, printer, today=apps[0].applicant.birth_date)
+    assert apps[0].status == "print_ready"
+
+
+def test_recorder_cannot_print_without_a_logged_reason(app):
+    receive(1, 5)
+    apps = print_ready(app, 1)
+    batch = batch_with(apps)
+    printer = user_of("printing_operator")
+    apps[0].recorded_by_id = printer.id  # the printer recorded it earlier
+    db.session.commit()
+    with pytest.raises(DomainError):
+        ops.print_batch(batch, printer)
+    assert batch.status == "approved"
+    ops.print_batch(batch, printer, override_reason="operator perekaman cuti")
+    assert batch.status == "printed"
+
+
+def test_family_handover_needs_a_letter_and_id_check(app):
+    receive(1, 5)
+    batch = batch_with(print_ready(app, 1))
+    printer = user_of("printing_operator")
+    (card,) = ops.print_batch(batch, printer)
+    ops.confirm_card(card, printer, True, storage_location="LEMARI B")
+    for kwargs in ({"relation": "parent", "id_checked": True, "authority_letter": False},
+                   {"relation": "self", "id_checked": False, "authority_letter": False},
+                   {"relation": "neighbour", "id_checked": True, "authority_letter": True}):
+        with pytest.raises(DomainError):
+            ops.hand_over(card, printer, receiver_name="RAMBU HAPU", secret=SECRET, **kwargs)
+    assert card.status == "stored"
+    ops.hand_over(card, printer, receiver_name="RAMBU HAPU", relation="parent",
+                  id_checked=True, authority_letter=True, secret=SECRET)
+    assert card.status == "handed_over" and card.authority_letter
+
+
+def test_uncollected_cards_oldest_first(app):
+    receive(1, 5)
+    batch = batch_with(print_ready(app, 2))
+    printer = user_of("printing_operator")
+    first, second = ops.print_batch(batch, printer)
+    for card in (first, second):
+        ops.confirm_card(card, printer, True, storage_location="LEMARI C")
+    second.stored_at = utcnow() - timedelta(days=40)
+    db.session.commit()
+    rows = ops.uncollected()
+    assert rows[0][0] == second and rows[0][1] == 40
+
+
+def test_destruction_and_write_off(app):
+    receive(1, 5)
+    batch = batch_with(print_ready(app, 1))
+    printer = user_of("printing_operator")
+    (card,) = ops.print_batch(batch, printer)
+    ops.confirm_card(card, printer, False, reason="kartu tergores")
+    head = user_of("head_of_division")
+    available = db.session.execute(
+        sa.select(Blank).where(Blank.status == "available")).scalars().all()
+    with pytest.raises(DomainError):
+        ops.destroy_spoiled(available[:1], head, "pemusnahan")
+    with pytest.raises(PermissionDenied):
+        ops.destroy_spoiled([card.blank], printer, "pemusnahan")
+    assert ops.destroy_spoiled([card.blank], head, "pemusnahan bulanan") == [card.blank.serial]
+    ops.write_off(available[:1], head, "lost", "hilang saat pindah ruang")
+    rec = ops.reconcile(date.today(), date.today())
+    assert rec.balances and rec.destroyed == 1 and rec.lost == 1 and rec.closing == 3
+
+
+# ------------------------------------------------------------------ concurrency
+
+
+def test_two_printers_at_once_never_share_a_blank(app):
+    receive(1, 30)
+    apps = print_ready(app, 20)
+    batches = [batch_with(apps[:10]), batch_with(apps[10:])]
+    ids = [b.id for b in batches]
+    errors: list[BaseException] = []
+    barrier = threading.Barrier(2)
+
+    def worker(batch_id: int) -> None:
+        try:
+            with app.app_context():
+                from models import PrintBatch
+
+                batch = db.session.get(PrintBatch, batch_id)
+                barrier.wait()
+                ops.print_batch(batch, user_of("printing_operator"))
+        except BaseException as exc:  # reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=worker, args=(i,)) for i in ids]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    assert not errors, errors
+    db.session.expire_all()
+    blank_ids = db.session.execute(sa.select(Card.blank_id)).scalars().all()
+    assert len(blank_ids) == 20 and len(set(blank_ids)) == 20
+    reserved = db.session.execute(
+        sa.select(sa.func.count(Blank.id)).where(Blank.status == "reserved")).scalar()
+    assert reserved == 20
+    rec = ops.reconcile(date.today(), date.today())
+    assert rec.balances and rec.closing == 30
+
+
+def test_the_same_batch_printed_twice_at_once_prints_once(app):
+    receive(1, 30)
+    batch_id = batch_with(print_ready(app, 5)).id  # read here: threads share no session
+    results: list[object] = []
+    barrier = threading.Barrier(2)
+
+    def worker() -> None:
+        with app.app_context():
+            from models import PrintBatch
+
+            b = db.session.get(PrintBatch, batch_id)
+            barrier.wait()
+            try:
+                results.append(len(ops.print_batch(b, user_of("printing_operator"))))
+            except DomainError as exc:
+                results.append(str(exc.message))
+
+    threads = [threading.Thread(target=worker) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    assert sorted(map(str, results))[0] == "5"
+    assert db.session.execute(sa.select(sa.func.count(Card.id))).scalar() == 5
+
+
+# ------------------------------------------------------------------ reconciliation
+
+
+@settings(max_examples=15, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@given(st.lists(st.sampled_from(["print", "good", "spoil", "lost", "destroy", "receive"]),
+                min_size=1, max_size=8))
+def test_reconciliation_balances_after_any_sequence(app, steps):
+    from models.standard import ensure_seed_standard
+    from tests.conftest import _empty_database  # each example starts clean
+
+    _empty_database()
+    db.session.expire_all()
+    _restore_users_and_standard(ensure_seed_standard)
+    receive(1, 6, reference="BA-1")
+    next_serial = 100
+    apps = print_ready(app, 4)
+    printer, head = user_of("printing_operator"), user_of("head_of_division")
+    for step in steps:
+        if step == "receive":
+            receive(next_serial, 3, reference=f"BA-{next_serial}")
+            next_serial += 10
+        elif step == "print":
+            ready = [a for a in apps if a.status == "print_ready"][:2]
+            available = db.session.execute(sa.select(sa.func.count(Blank.id)).where(
+                Blank.status == "available")).scalar()
+            if ready and available >= len(ready):
+                ops.print_batch(batch_with(ready), printer)
+        elif step in ("good", "spoil"):
+            card = db.session.execute(sa.select(Card).where(
+                Card.status == "printed").limit(1)).scalar()
+            if card:
+                ops.confirm_card(card, printer, step == "good", storage_location="L1",
+                                 reason="rusak cetak")
+        elif step == "lost":
+            blank = db.session.execute(sa.select(Blank).where(
+                Blank.status == "available").limit(1)).scalar()
+            if blank:
+                ops.write_off([blank], head, "lost", "hilang di gudang")
+        elif step == "destroy":
+            spoiled = db.session.execute(sa.select(Blank).where(
+                Blank.status == "spoiled")).scalars().all()
+            if spoiled:
+                ops.destroy_spoiled(spoiled, head, "pemusnahan")
+    rec = ops.reconcile(date.today() - timedelta(days=3), date.today())
+    assert rec.balances
+    assert sum(rec.status_counts.values()) == rec.total_received
+    assert Application is not None
+
+
+def _restore_users_and_standard(ensure_seed_standard) -> None:
+    from models import User
+    from models.permissions import ROLES
+    from tests.conftest import _password_hash
+
+    ensure_seed_standard()
+    for role in ROLES:
+        db.session.add(User(username=role.replace("_", "."), role=role, active=True,
+                            full_name=f"PEGAWAI {role.upper()}",
+                            password_hash=_password_hash()))
+    db.session.commit()

@@ -1,0 +1,523 @@
+"""The workflow screens: intake, the application page's steps, stored files, the
+receipt PDF and the work queue, driven through HTTP as the roles use them."""
+
+from __future__ import annotations
+
+import io
+import re
+from datetime import date, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+import sqlalchemy as sa
+from markupsafe import escape
+from pypdf import PdfReader
+
+from models import Application, AuditEntry, DomainError, db, utcnow, workflow
+from models.permissions import ROLES, allowed
+from models.uploads import MAX_DOCUMENT_BYTES, store_document
+from tests.conftest import user_of
+from tests.workflow_helpers import (
+    PDF_BYTES,
+    make_applicant,
+    nik_for,
+    png_bytes,
+    recorded,
+    submitted,
+)
+
+STEP_URLS = {
+    "record": "/admin/application/record/",
+    "siak_result": "/admin/application/siak/",
+    "reject": "/admin/application/reject/",
+    "cancel": "/admin/application/cancel/",
+}
+WITA = ZoneInfo("Asia/Makassar")
+
+
+def count_applications() -> int:
+    return db.session.execute(sa.select(sa.func.count(Application.id))).scalar()
+
+
+def wita(value) -> str:  # noqa: ANN001
+    return value.replace(tzinfo=ZoneInfo("UTC")).astimezone(WITA).strftime("%d-%m-%Y %H:%M")
+
+
+def intake(auth, nik: str, *, f102: bool = True, kk: tuple[bytes, str] | None = None,
+           follow: bool = False):
+    data: dict = {"nik": nik}
+    if f102:
+        data["f102_complete"] = "y"
+    if kk is not None:
+        data["kk_copy"] = (io.BytesIO(kk[0]), kk[1])
+    return auth.post("/admin/intake/", data, token_from="/admin/intake/",
+                     content_type="multipart/form-data", follow_redirects=follow)
+
+
+def details_url(application: Application) -> str:
+    return f"/admin/application/details/?id={application.id}"
+
+
+def step(auth, application: Application, name: str, data: dict | None = None, **kw):
+    return auth.post(f"{STEP_URLS[name]}?id={application.id}", data or {},
+                     token_from=details_url(application), **kw)
+
+
+def html_of(response) -> str:  # noqa: ANN001
+    return response.get_data(as_text=True)
+
+
+def refusal(operation) -> str:  # noqa: ANN001
+    """The message a domain operation refuses with, as the page shows it (escaped, in
+    the same language as the request: both use the default locale)."""
+    with pytest.raises(DomainError) as exc:
+        operation()
+    return str(escape(str(exc.value.message)))
+
+
+def alerts(html: str, kind: str = "danger") -> str:
+    return " ".join(re.findall(rf'class="alert alert-{kind}[^"]*">(.*?)</div>', html, re.S))
+
+
+# ------------------------------------------------------------------ intake
+
+
+def test_intake_finds_the_applicant_with_eligibility(recording_operator):
+    applicant = make_applicant()
+    html = html_of(recording_operator.client.get(f"/admin/intake/?nik={applicant.nik}"))
+    assert applicant.name in html
+    assert applicant.nik in html  # staff see the full NIK
+    assert 'data-testid="intake-form"' in html
+    age = workflow.age_on(applicant.birth_date, utcnow().date())
+    assert str(age) in html
+
+
+def test_intake_unknown_nik_links_to_a_prefilled_applicant_form(recording_operator):
+    nik = "5311015708900001"
+    html = html_of(recording_operator.client.get(f"/admin/intake/?nik={nik}"))
+    assert 'data-testid="not-found"' in html
+    link = re.search(r'href="([^"]*/admin/applicant/new/[^"]*)"', html)
+    assert link and f"nik={nik}" in link.group(1)
+    form = html_of(recording_operator.client.get(link.group(1).replace("&amp;", "&")))
+    assert re.search(rf'id="nik"[^>]*value="{nik}"|value="{nik}"[^>]*id="nik"', form)
+
+
+@pytest.mark.parametrize("typed", ["5311", "53110157089000011"])
+def test_intake_nik_of_the_wrong_length_is_explained(recording_operator, typed):
+    applicant = make_applicant()  # 5311015708900001: one digit less than the long one
+    html = html_of(recording_operator.client.get(f"/admin/intake/?nik={typed}"))
+    assert "invalid-feedback" in html and 'data-testid="not-found"' not in html
+    assert applicant.name not in html
+
+
+def test_intake_nik_with_spaces_is_found(recording_operator):
+    applicant = make_applicant()
+    html = html_of(recording_operator.client.get("/admin/intake/?nik=5311 0157 0890 0001"))
+    assert applicant.name in html
+
+
+def test_intake_happy_path_through_the_forms(recording_operator, app):
+    applicant = make_applicant()
+    response = intake(recording_operator, applicant.nik, kk=(PDF_BYTES, "kk.pdf"))
+    assert response.status_code == 302, html_of(response)[-1500:]
+    application = db.session.execute(sa.select(Application)).scalar_one()
+    assert response.headers["Location"].endswith(details_url(application))
+    assert application.status == "submitted"
+    assert application.kk_copy_mime == "application/pdf"
+    assert application.submitted_by.username == "recording.operator"
+    page = html_of(recording_operator.client.get(response.headers["Location"]))
+    assert application.number in page
+    assert f"/admin/application/receipt/?id={application.id}" in page
+    assert 'data-testid="print-receipt"' in page  # the flash's button
+    assert wita(application.deadline_at) in page
+
+
+HTML_AS_PDF = b"<html><body><script>alert(1)</script></body></html>"
+OVERSIZE = b"%PDF-1.4\n" + b"0" * MAX_DOCUMENT_BYTES + b"\n%%EOF\n"
+
+
+@pytest.mark.parametrize(("f102", "kk"), [
+    (False, (PDF_BYTES, "kk.pdf")),
+    (True, (HTML_AS_PDF, "kk.pdf")),
+    (True, (OVERSIZE, "kk.pdf")),
+    (True, (b"", "kk.pdf")),
+    (True, None),
+], ids=["no-f102", "html-as-pdf", "oversize", "empty", "no-file"])
+def test_intake_refusals_save_nothing(recording_operator, app, f102, kk):
+    applicant = make_applicant()
+    operator = user_of("recording_operator")
+    root = app.config["UPLOAD_FOLDER"]
+    if not f102 or kk is None:
+        expected = refusal(lambda: workflow.open_application(
+            applicant, operator, f102_complete=f102, kk_copy=None))
+    else:
+        expected = refusal(lambda: store_document(root, kk[0]))
+    response = intake(recording_operator, applicant.nik, f102=f102, kk=kk)
+    assert response.status_code == 200
+    assert expected in alerts(html_of(response))
+    assert count_applications() == 0
+    assert not db.session.execute(sa.select(AuditEntry).where(
+        AuditEntry.action == "submit")).first()
+
+
+def test_intake_refuses_a_second_open_application(recording_operator, app):
+    applicant = make_applicant()
+    first = submitted(app, applicant, user_of("recording_operator"))
+    html = html_of(recording_operator.client.get(f"/admin/intake/?nik={applicant.nik}"))
+    assert 'data-testid="open-application"' in html and first.number in html
+    response = intake(recording_operator, applicant.nik, kk=(PDF_BYTES, "kk.pdf"))
+    assert response.status_code == 200 and first.number in alerts(html_of(response))
+    assert count_applications() == 1
+
+
+def test_intake_refuses_a_15_year_old(recording_operator):
+    today = utcnow().date()
+    born = date(today.year - 15, 1, 1)
+    applicant = make_applicant(nik=nik_for(born, "1"), birth_date=born, sex="1")
+    html = html_of(recording_operator.client.get(f"/admin/intake/?nik={applicant.nik}"))
+    assert 'data-testid="intake-form"' not in html
+    expected = refusal(lambda: workflow.open_application(
+        applicant, user_of("recording_operator"), f102_complete=True, kk_copy=object()))
+    response = intake(recording_operator, applicant.nik, kk=(PDF_BYTES, "kk.pdf"))
+    assert expected in alerts(html_of(response))
+    assert count_applications() == 0
+
+
+def test_generic_create_goes_to_intake(recording_operator):
+    response = recording_operator.client.get("/admin/application/new/")
+    assert response.status_code == 302
+    assert response.headers["Location"].endswith("/admin/intake/")
+    assert count_applications() == 0
+
+
+@pytest.mark.parametrize("role", [r for r in ROLES if r != "recording_operator"])
+def test_intake_is_only_for_those_who_open_applications(client, auth, role):
+    auth.login(role)
+    assert client.get("/admin/intake/").status_code == 403
+    assert client.post("/admin/intake/", data={
+        "csrf_token": auth.token("/admin/"), "nik": "5311015708900001"}).status_code == 403
+    menu = html_of(client.get("/admin/"))
+    assert 'href="/admin/intake/"' not in menu
+    assert ('href="/admin/queue/"' in menu) == allowed(user_of(role), "application", "list")
+
+
+# ------------------------------------------------------------------ application page
+
+
+def test_record_siak_print_ready_through_the_screens(recording_operator, app):
+    applicant = make_applicant()
+    intake(recording_operator, applicant.nik, kk=(PDF_BYTES, "kk.pdf"))
+    application = db.session.execute(sa.select(Application)).scalar_one()
+    page = html_of(recording_operator.client.get(details_url(application)))
+    assert 'data-testid="step-record"' in page and 'data-testid="step-siak"' not in page
+    assert 'data-testid="step-reject"' in page and 'data-testid="step-cancel"' in page
+
+    # Incomplete recording: refused with the domain's message, nothing changes.
+    response = step(recording_operator, application, "record", {
+        "photo": (io.BytesIO(png_bytes()), "foto.png"),
+        "signature": (io.BytesIO(png_bytes((200, 80))), "ttd.png"),
+        "fingerprints_captured": "y"}, content_type="multipart/form-data",
+        follow_redirects=True)
+    expected = refusal(lambda: workflow.record(
+        application, user_of("recording_operator"), photo=object(), signature=object(),
+        fingerprints_captured=True, iris_captured=False))
+    assert expected in alerts(html_of(response))
+    assert db.session.get(Application, application.id).status == "submitted"
+
+    response = step(recording_operator, application, "record", {
+        "photo": (io.BytesIO(png_bytes()), "foto.png"),
+        "signature": (io.BytesIO(png_bytes((200, 80))), "ttd.png"),
+        "fingerprints_captured": "y", "iris_captured": "y"},
+        content_type="multipart/form-data")
+    assert response.status_code == 302
+    assert response.headers["Location"].endswith(details_url(application))
+    application = db.session.get(Application, application.id)
+    assert application.status == "recorded" and application.photo_path
+    page = html_of(recording_operator.client.get(details_url(application)))
+    assert 'data-testid="step-siak"' in page and 'data-testid="step-record"' not in page
+    assert f"/admin/application/file/photo/?id={application.id}" in page
+    assert f"/admin/application/file/signature/?id={application.id}" in page
+
+    # A duplicate needs SIAK's note.
+    response = step(recording_operator, application, "siak_result", {"result": "duplicate"},
+                    follow_redirects=True)
+    assert alerts(html_of(response))
+    assert db.session.get(Application, application.id).status == "recorded"
+
+    response = step(recording_operator, application, "siak_result",
+                    {"result": "print_ready"}, follow_redirects=True)
+    assert response.status_code == 200
+    application = db.session.get(Application, application.id)
+    assert application.status == "print_ready"
+    assert application.number in alerts(html_of(response), "success")
+    assert 'data-testid="step-siak"' not in html_of(response)
+    actions = set(db.session.execute(sa.select(AuditEntry.action).where(
+        AuditEntry.object_type == "application")).scalars())
+    assert {"submit", "record", "siak_result"} <= actions
+
+
+def test_reject_and_cancel_need_a_reason(recording_operator, app):
+    application = submitted(app, make_applicant(), user_of("recording_operator"))
+    expected = refusal(lambda: workflow.reject(application, user_of("recording_operator"),
+                                               "x"))
+    response = step(recording_operator, application, "reject", {"reason": "x"},
+                    follow_redirects=True)
+    assert expected in alerts(html_of(response))
+    assert db.session.get(Application, application.id).status == "submitted"
+    step(recording_operator, application, "cancel", {"reason": "Pemohon membatalkan"})
+    application = db.session.get(Application, application.id)
+    assert application.status == "cancelled"
+    page = html_of(recording_operator.client.get(details_url(application)))
+    assert 'data-testid="no-steps"' in page
+
+
+def test_a_step_the_state_does_not_allow_is_refused(recording_operator, app):
+    application = submitted(app, make_applicant(), user_of("recording_operator"))
+    expected = refusal(lambda: workflow.enter_siak_result(
+        application, user_of("recording_operator"), "print_ready"))
+    response = step(recording_operator, application, "siak_result",
+                    {"result": "print_ready"}, follow_redirects=True)
+    assert expected in alerts(html_of(response))
+    assert db.session.get(Application, application.id).status == "submitted"
+
+
+def _role_may(role: str, action: str) -> bool:
+    from models.permissions import actions_of
+
+    return action in actions_of(role, "application")
+
+
+FORBIDDEN_STEPS = [pytest.param(role, s, id=f"{role}-{s}") for role in ROLES
+                   for s in STEP_URLS if not _role_may(role, s)]
+
+
+@pytest.mark.parametrize(("role", "name"), FORBIDDEN_STEPS)
+def test_every_step_is_forbidden_without_the_right(app, client, auth, role, name):
+    operator = user_of("recording_operator")
+    # The state allows the step, so only the matrix can refuse it.
+    application = (recorded if name == "siak_result" else submitted)(
+        app, make_applicant(), operator)
+    status = application.status
+    auth.login(role)
+    data = {"reason": "Alasan yang cukup panjang", "result": "print_ready",
+            "fingerprints_captured": "y", "iris_captured": "y",
+            "csrf_token": auth.token("/admin/")}
+    since = db.session.execute(sa.select(sa.func.max(AuditEntry.id))).scalar()
+    response = client.post(f"{STEP_URLS[name]}?id={application.id}", data=data)
+    assert response.status_code == 403
+    assert db.session.get(Application, application.id).status == status
+    refused = db.session.execute(sa.select(AuditEntry).where(
+        AuditEntry.id > since, AuditEntry.action == "forbidden")).scalars().all()
+    assert len(refused) == 1 and refused[0].object_type == "application"
+    if _role_may(role, "view"):
+        page = html_of(client.get(details_url(application)))
+        assert f'data-testid="step-{name.replace("_result", "")}"' not in page
+
+
+def test_printing_operator_sees_only_cancel(printing_operator, app):
+    application = submitted(app, make_applicant(), user_of("recording_operator"))
+    page = html_of(printing_operator.client.get(details_url(application)))
+    assert 'data-testid="step-cancel"' in page
+    for other in ("record", "siak", "reject"):
+        assert f'data-testid="step-{other}"' not in page
+
+
+def test_details_show_eligibility_of_a_16_year_old(recording_operator, app):
+    today = utcnow().date()
+    born = date(today.year - 16, 1, 1)
+    applicant = make_applicant(nik=nik_for(born, "2"), birth_date=born)
+    application = submitted(app, applicant, user_of("recording_operator"))
+    page = html_of(recording_operator.client.get(details_url(application)))
+    eligible_from = date(today.year + 1, 1, 1).strftime("%d-%m-%Y")
+    block = page[page.index('data-testid="eligibility"'):]
+    block = block[:block.index("</div>\n    </div>")]
+    assert "17" in block and eligible_from in block
+
+
+def test_details_show_the_clock_and_overdue_in_red(recording_operator, app):
+    application = submitted(app, make_applicant(), user_of("recording_operator"))
+    now = utcnow()
+    application.submitted_at = now - timedelta(hours=3)
+    application.deadline_at = now - timedelta(hours=2)
+    db.session.commit()
+    page = html_of(recording_operator.client.get(details_url(application)))
+    assert wita(application.deadline_at) in page
+    cell = re.search(r'class="[^"]*overdue[^"]*" data-testid="time-left">(.*?)</dd>', page,
+                     re.S)
+    assert cell, "overdue time not marked"
+    assert str(escape(workflow.clock(application).breach_reason)) in cell.group(1)
+
+
+# ------------------------------------------------------------------ stored files
+
+
+def test_files_refused_to_admin_and_served_inline_to_head_of_division(app, client, auth):
+    application = recorded(app, make_applicant(), user_of("recording_operator"))
+    auth.login("admin")
+    response = client.get(f"/admin/application/file/kk_copy/?id={application.id}")
+    assert response.status_code == 403
+    auth.logout()
+    auth.login("head_of_division")
+    response = client.get(f"/admin/application/file/kk_copy/?id={application.id}")
+    assert response.status_code == 200
+    assert response.data == PDF_BYTES
+    assert response.mimetype == "application/pdf"
+    assert response.headers["Content-Disposition"].startswith("inline")
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert response.headers["Cache-Control"] == "no-store"
+    photo = client.get(f"/admin/application/file/photo/?id={application.id}")
+    assert photo.status_code == 200 and photo.mimetype == "image/jpeg"
+    assert photo.data.startswith(b"\xff\xd8\xff")
+    signature = client.get(f"/admin/application/file/signature/?id={application.id}")
+    assert signature.mimetype == "image/png"
+    assert client.get(f"/admin/application/file/passport/?id={application.id}"
+                      ).status_code == 404
+    assert client.get("/admin/application/file/photo/?id=999999").status_code == 404
+    anonymous = app.test_client()
+    response = anonymous.get(f"/admin/application/file/kk_copy/?id={application.id}")
+    assert response.status_code == 302 and "/login" in response.headers["Location"]
+
+
+def test_a_missing_file_is_not_served(recording_operator, app):
+    application = submitted(app, make_applicant(), user_of("recording_operator"))
+    assert recording_operator.client.get(
+        f"/admin/application/file/photo/?id={application.id}").status_code == 404
+    application.kk_copy_path = "../../etc/passwd"
+    db.session.commit()
+    assert recording_operator.client.get(
+        f"/admin/application/file/kk_copy/?id={application.id}").status_code == 404
+
+
+# ------------------------------------------------------------------ receipt
+
+
+def test_receipt_pdf_carries_number_deadline_and_channels(head_of_division, app):
+    application = submitted(app, make_applicant(), user_of("recording_operator"))
+    response = head_of_division.client.get(f"/admin/application/receipt/?id={application.id}")
+    assert response.status_code == 200
+    assert response.mimetype == "application/pdf"
+    assert response.headers["Content-Disposition"].startswith("inline")
+    reader = PdfReader(io.BytesIO(response.data))
+    assert len(reader.pages) == 1
+    width, height = (float(v) for v in reader.pages[0].mediabox[2:])
+    assert round(width / 72 * 25.4) == 148 and round(height / 72 * 25.4) == 210  # A5
+    text = " ".join(reader.pages[0].extract_text().split())
+    assert application.number in text
+    assert wita(application.deadline_at) in text
+    assert wita(application.submitted_at) in text
+    assert "TANDA TERIMA PERMOHONAN KTP-el BARU" in text
+    assert "Gratis" in text
+    assert "531101******0001" in text and "5311015708900001" not in text
+    assert "/status" in text
+    for contact in ("081237634471", "0812376344", "5311.dukcapil@gmail.com", "Kotak saran"):
+        assert contact in text
+    assert "PEGAWAI RECORDING_OPERATOR" in text  # the officer who received it
+
+
+def test_receipt_refused_without_view(admin_user, app):
+    application = submitted(app, make_applicant(), user_of("recording_operator"))
+    assert admin_user.client.get(f"/admin/application/receipt/?id={application.id}"
+                                 ).status_code == 403
+
+
+# ------------------------------------------------------------------ work queue
+
+
+def _queue_world(app):
+    operator = user_of("recording_operator")
+    waingapu = submitted(app, make_applicant(), operator)  # Kota Waingapu (53.11.01)
+    haharu_person = make_applicant(nik="5311024203850002", birth_date=date(1985, 3, 2),
+                                   name="RAMBU HAHARU")
+    haharu_person.village_code = "53.11.02.2003"
+    db.session.commit()
+    haharu = recorded(app, haharu_person, operator)
+    closed = submitted(app, make_applicant(nik="5311015001800003",
+                                           birth_date=date(1980, 1, 10),
+                                           name="ANA DIBATALKAN"), operator)
+    workflow.cancel(closed, operator, "Pemohon pindah domisili")
+    now = utcnow()
+    waingapu.submitted_at = now - timedelta(hours=3)
+    waingapu.deadline_at = now - timedelta(hours=2)
+    db.session.commit()
+    return waingapu, haharu, closed
+
+
+def test_queue_counts_overdue_and_oldest_first(head_of_division, app):
+    waingapu, haharu, closed = _queue_world(app)
+    response = head_of_division.client.get("/admin/queue/")
+    assert response.status_code == 200
+    html = html_of(response)
+    assert re.search(r'data-testid="count-submitted">1<', html)
+    assert re.search(r'data-testid="count-recorded">1<', html)
+    assert re.search(r'data-testid="count-cancelled">1<', html)
+    assert html.index(waingapu.number) < html.index(haharu.number)  # oldest first
+    assert closed.number not in html  # closed states hidden unless chosen
+    row = re.search(rf'<tr data-number="{waingapu.number}">.*?</tr>', html, re.S).group(0)
+    assert 'class="overdue"' in row
+    assert str(escape(workflow.clock(waingapu).breach_reason)) in row
+    assert wita(waingapu.deadline_at) in row
+    other = re.search(rf'<tr data-number="{haharu.number}">.*?</tr>', html, re.S).group(0)
+    assert "overdue" not in other and "Haharu" in other
+    assert "location.reload()" in html and 'data-testid="refreshed"' in html
+    assert f'href="/admin/application/details/?id={waingapu.id}"' in html
+
+
+def test_queue_filters_by_kecamatan_state_and_date(recording_operator, app):
+    waingapu, haharu, closed = _queue_world(app)
+    html = html_of(recording_operator.client.get("/admin/queue/?kecamatan=53.11.02"))
+    assert haharu.number in html and waingapu.number not in html
+    assert 'value="53.11.02" selected' in html  # the filter stays in the form
+    assert re.search(r'data-testid="count-submitted">0<', html)
+    html = html_of(recording_operator.client.get("/admin/queue/?state=cancelled"))
+    assert closed.number in html and waingapu.number not in html
+    html = html_of(recording_operator.client.get("/admin/queue/?state=all"))
+    assert all(a.number in html for a in (waingapu, haharu, closed))
+    today = utcnow().replace(tzinfo=ZoneInfo("UTC")).astimezone(WITA).date()
+    html = html_of(recording_operator.client.get(
+        f"/admin/queue/?from={(today + timedelta(days=1)).isoformat()}"))
+    assert waingapu.number not in html and haharu.number not in html
+    html = html_of(recording_operator.client.get(
+        f"/admin/queue/?from={(today - timedelta(days=1)).isoformat()}&to={today.isoformat()}"))
+    assert waingapu.number in html and haharu.number in html
+    html = html_of(recording_operator.client.get("/admin/queue/?from=kemarin"))
+    assert alerts(html, "warning") and waingapu.number in html
+
+
+def test_queue_notes_when_rows_are_cut(recording_operator, app, monkeypatch):
+    import admin.workflow
+
+    _queue_world(app)
+    monkeypatch.setattr(admin.workflow, "QUEUE_LIMIT", 1)
+    html = html_of(recording_operator.client.get("/admin/queue/"))
+    assert 'data-testid="more"' in html
+
+
+def test_queue_queries_do_not_grow_with_the_rows(recording_operator, app):
+    operator = user_of("recording_operator")
+
+    def add(serials: range) -> None:
+        for serial in serials:
+            submitted(app, make_applicant(nik=nik_for(date(1990, 8, 17), "2", serial),
+                                          name=f"WARGA {serial}"), operator)
+
+    def queries() -> int:
+        statements: list[str] = []
+
+        def count(conn, cursor, statement, *args):  # noqa: ANN001, ANN202
+            statements.append(statement)
+
+        sa.event.listen(db.engine, "before_cursor_execute", count)
+        try:
+            assert recording_operator.client.get("/admin/queue/").status_code == 200
+        finally:
+            sa.event.remove(db.engine, "before_cursor_execute", count)
+        return len(statements)
+
+    add(range(1, 3))
+    few = queries()
+    add(range(3, 9))
+    assert queries() == few
+
+
+def test_queue_refused_to_admin(admin_user):
+    assert admin_user.client.get("/admin/queue/").status_code == 403
