@@ -17,6 +17,7 @@ from models import (
     Complaint,
     Disruption,
     PrintBatch,
+    Printer,
     ServiceStandard,
     User,
 )
@@ -25,7 +26,7 @@ from .accounts import AuditEntryView, UserView
 from .base import OfficeIndexView
 from .people import ApplicantView, ApplicationView
 from .service import ComplaintView, DisruptionView, ServiceStandardView
-from .stock import BlankReceiptView, BlankView, CardView, PrintBatchView
+from .stock import BlankReceiptView, BlankView, CardView, PrintBatchView, PrinterView
 from .workflow import IntakeView, QueueView
 
 ROOT_TRANSLATIONS = __import__("pathlib").Path(__file__).resolve().parent.parent / "translations"
@@ -54,6 +55,7 @@ def init_admin(app: Flask) -> Admin:
     admin.add_view(CardView(Card, name=_l("Cards"), category=stock))
     admin.add_view(BlankView(Blank, name=_l("Blanks"), category=stock))
     admin.add_view(BlankReceiptView(BlankReceipt, name=_l("Blank receipts"), category=stock))
+    admin.add_view(PrinterView(Printer, name=_l("Printers"), category=stock))
     admin.add_view(ServiceStandardView(ServiceStandard, name=_l("Service standard"),
                                        category=oversight))
     admin.add_view(AuditEntryView(AuditEntry, name=_l("Audit log"), category=oversight))

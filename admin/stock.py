@@ -128,3 +128,18 @@ class CardView(_Formatted):
     column_filters = ("status", "printed_at")
     column_choices = {"status": [(s, CARD_STATUS_LABELS[s]) for s in CARD_STATUSES]}
     column_formatters = {"status": mapping_label(CARD_STATUS_LABELS)}
+
+
+class PrinterView(_Formatted):
+    entity = "printer"
+    column_list = ("name", "offset_x_mm", "offset_y_mm", "active", "updated_at")
+    column_details_list = column_list
+    column_export_list = ("name", "offset_x_mm", "offset_y_mm", "active")
+    column_labels = {"name": _l("Printer"), "offset_x_mm": _l("Shift right (mm)"),
+                     "offset_y_mm": _l("Shift down (mm)"), "active": _l("In use"),
+                     "updated_at": _l("Last change")}
+    form_columns = ("name", "offset_x_mm", "offset_y_mm", "active")
+    column_descriptions = {
+        "offset_x_mm": _l("Moves the printed data on pre-printed blanks; negative = left."),
+        "offset_y_mm": _l("Negative = up."),
+    }

@@ -10,7 +10,7 @@ from .errors import DomainError
 from .permissions import PermissionDenied, allowed, require
 from .registry import Applicant, Application, Disruption
 from .standard import EvaluationReport, ServiceStandard, current_standard
-from .stock import Blank, BlankReceipt, Card, PrintBatch
+from .stock import Blank, BlankEvent, BlankReceipt, Card, PrintBatch, Printer
 from .user import User
 
 __all__ = [
@@ -18,6 +18,7 @@ __all__ = [
     "Application",
     "AuditEntry",
     "Blank",
+    "BlankEvent",
     "BlankReceipt",
     "Card",
     "Complaint",
@@ -26,6 +27,7 @@ __all__ = [
     "EvaluationReport",
     "PermissionDenied",
     "PrintBatch",
+    "Printer",
     "ServiceStandard",
     "User",
     "allowed",

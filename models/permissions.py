@@ -46,6 +46,7 @@ ENTITIES: tuple[str, ...] = (
     "blank",
     "print_batch",
     "card",
+    "printer",
     "complaint",
     "service_standard",
     "evaluation_report",
@@ -96,6 +97,7 @@ MATRIX: dict[str, dict[str, set[str]]] = {
         "blank_receipt": {"list", "view", "create"},
         "complaint": {"list", "view", "create"},
         "disruption": {"list", "view", "create", "close"},
+        "printer": {"list", "view", "create", "edit"},
         "service_standard": set(READ),
     },
     HEAD_OF_DIVISION: {

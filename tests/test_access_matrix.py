@@ -233,6 +233,14 @@ def make_card() -> Card:
     return card
 
 
+def make_printer() -> Any:
+    from models import Printer
+
+    printer = Printer(name=f"PRINTER {next(_seq)}", offset_x_mm=0.5, offset_y_mm=-0.25)
+    crud.create(_user("printing_operator"), printer)
+    return printer
+
+
 def make_service_standard() -> Any:
     return current_standard()
 
@@ -255,6 +263,7 @@ FACTORIES: dict[str, Callable[[], Any]] = {
     "blank": make_blank,
     "print_batch": make_print_batch,
     "card": make_card,
+    "printer": make_printer,
     "service_standard": make_service_standard,
     "user": make_user,
     "audit_entry": make_audit_entry,
