@@ -59,8 +59,13 @@ def village_label(view: t.Any, context: t.Any, model: t.Any, name: str) -> str:
     return f"{v.name}, {v.district_name}" if v else (model.village_code or "")
 
 
+CHOOSE = ("", _l("— choose —"))
+
+
 def _code_select(label: t.Any, codelist: codes.CodeList) -> SelectField:
-    return SelectField(label, choices=codes.choices(codelist), validators=[DataRequired()])
+    # An empty first option: a value nobody chose must not slip in as the default.
+    return SelectField(label, choices=[CHOOSE, *codes.choices(codelist)],
+                       validators=[DataRequired()])
 
 
 class ApplicantView(IndexedSearchMixin, SecuredModelView):
@@ -107,7 +112,7 @@ class ApplicantView(IndexedSearchMixin, SecuredModelView):
         "occupation": _code_select(_l("Occupation"), codes.OCCUPATION),
         "citizenship": _code_select(_l("Citizenship"), codes.CITIZENSHIP),
         "village_code": SelectField(_l("Village"), validators=[DataRequired()],
-                                    choices=wilayah.village_choices),
+                                    choices=lambda: [CHOOSE, *wilayah.village_choices()]),
     }
     form_args = {
         "nik": {"validators": [DataRequired(), NikFormat()],

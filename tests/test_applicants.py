@@ -97,3 +97,11 @@ def test_dates_are_shown_day_month_year(recording_operator, applicant_data):
     create(recording_operator, applicant_data)
     html = recording_operator.client.get("/admin/applicant/").get_data(as_text=True)
     assert "17-08-1990" in html
+
+
+def test_code_lists_have_no_silent_default(recording_operator, applicant_data):
+    form = recording_operator.client.get("/admin/applicant/new/").get_data(as_text=True)
+    assert 'name="religion" required><option value="">' in form
+    response = create(recording_operator, dict(applicant_data, religion=""))
+    assert response.status_code == 200
+    assert count_applicants() == 0
