@@ -8,9 +8,9 @@ PORT ?= 5000
 # Debian packages the project needs: WeasyPrint's Pango, fonts, Chromium for the
 # browser tests, zbar to read QR codes back in tests.
 DEB_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core \
-                chromium zbar-tools
+                chromium zbar-tools poppler-utils
 
-.PHONY: run test test-sqlite test-postgres venv system-deps translations lint bench clean
+.PHONY: run test venv system-deps translations catalog lint bench clean
 
 $(BIN)/.installed: requirements.txt requirements-dev.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -51,6 +51,17 @@ test: venv system-deps translations
 	  echo "== again on PostgreSQL ($$TEST_DATABASE_URL)"; \
 	  KTP_TEST_DB=postgresql $(BIN)/python -m pytest -p no:cacheprovider -q; \
 	else echo "TEST_DATABASE_URL not set: PostgreSQL run skipped"; fi
+
+# After adding UI strings: refresh the catalogs, then translate the new entries.
+catalog: venv
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -k _ -k gettext \
+	  -k ngettext:1,2 -o /tmp/ktp-messages.pot --ignore-dirs=".venv tests bench migrations" .
+	$(BIN)/pybabel update -i /tmp/ktp-messages.pot -d translations -l id -D messages \
+	  --no-fuzzy-matching --ignore-obsolete
+	@$(BIN)/python -c "from babel.messages.pofile import read_po; \
+	c = read_po(open('translations/id/LC_MESSAGES/messages.po', 'rb')); \
+	todo = [m.id for m in c if m.id and not m.string]; \
+	print(len(todo), 'untranslated'); [print(' ', t) for t in todo]"
 
 lint: venv
 	$(BIN)/ruff check .

@@ -79,8 +79,10 @@ def create_app(config: dict[str, Any] | type | None = None) -> Flask:
     init_admin(app)
 
     from cli import register_cli
+    from errors import register_error_pages
 
     register_cli(app)
+    register_error_pages(app)
     _register_template_filters(app)
 
     @app.get("/healthz")
