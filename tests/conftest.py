@@ -102,6 +102,8 @@ def _app(tmp_path_factory: pytest.TempPathFactory):
 
 
 def _empty_database() -> None:
+    # Our own session's open read transaction would block TRUNCATE on PostgreSQL.
+    db.session.remove()
     tables = [t.name for t in reversed(db.metadata.sorted_tables)]
     with db.engine.begin() as conn:
         if db.engine.dialect.name == "postgresql":
