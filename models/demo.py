@@ -37,7 +37,7 @@ from .standard import ServiceStandard, ensure_seed_standard
 from .stock import SERIAL_LENGTH, BlankReceipt
 from .uploads import StoredFile
 from .user import User, create_user
-from .workflow import age_on, eligibility
+from .workflow import age_on, clock_start, eligibility
 
 # Sumba Timur keeps WITA (UTC+8); the office serves 08:00-15:00 local time.
 WITA = timedelta(hours=8)
@@ -679,7 +679,6 @@ def _applications(b: _Builder, residents: list[Applicant], std: ServiceStandard,
         app.submitted_at = disruption.started_at + timedelta(seconds=rng.randint(0, span))
         app.recorded_at = app.submitted_at + b.minutes(4, 20)
         app.siak_result_at = disruption.ended_at + b.minutes(20, 180)
-        app.clock_stopped_at = app.siak_result_at
     for app in apps:
         _apply_limit(app, std, disruption, b.now)
         app.created_at = app.submitted_at
@@ -715,8 +714,6 @@ def _application(b: _Builder, applicant: Applicant, status: str, days: int,
         app.fingerprints_captured = app.iris_captured = True
     if stage in ("print_ready", "duplicate"):
         app.siak_result_at = app.recorded_at + b.minutes(5, 40)
-    if stage == "print_ready":
-        app.clock_stopped_at = app.siak_result_at  # until printing exists
     if stage == "duplicate":
         app.siak_note = _duplicate_note(b, applicant)
     if status in CLOSED_FROM:
@@ -751,13 +748,17 @@ def _apply_limit(app: Application, std: ServiceStandard, disruption: Disruption,
                  now: datetime) -> None:
     """The disrupted limit when the clock ran during the disruption (as
     workflow.extend_for_disruption gives it), else the normal one; and the deadline."""
-    end = app.clock_stopped_at or app.closed_at or now
+    # Print-ready applications from before today are printed soon after their SIAK
+    # result (_print_history), so their clock ends about then.
+    printed_soon = app.siak_result_at if app.status == "print_ready" and \
+        (app.siak_result_at + WITA).date() < (now + WITA).date() else None
+    end = app.clock_stopped_at or app.closed_at or printed_soon or now
     if app.submitted_at <= disruption.ended_at and end >= disruption.started_at:
         app.sla_hours = std.sla_hours_disrupted
         app.disruption_id = disruption.id
     else:
         app.sla_hours = std.sla_hours
-    app.deadline_at = app.submitted_at + timedelta(hours=app.sla_hours)
+    app.deadline_at = clock_start(app, std) + timedelta(hours=app.sla_hours)
 
 
 def _number(apps: list[Application]) -> None:
@@ -879,5 +880,75 @@ def generate(applicants: int = 320, seed: int | None = None,
     except Exception:
         db.session.rollback()
         raise
+    _print_history(b, staff, [a for a in apps if a.status == "print_ready"])
     _complaints(b, recording, apps)
     return logins
+
+
+def _print_history(b: _Builder, staff: dict[str, User], ready: list[Application]) -> None:
+    """Print-ready applications from before today went through printing: one batch a
+    day, approved by the head of division, printed, confirmed (now and then a spoiled
+    card), most cards handed over, some still waiting in custody. Runs the real domain
+    operations, then dates their records back to when they happened."""
+    from flask import current_app
+
+    from . import batches
+
+    printer, head = staff[PRINTING_OPERATOR], staff[HEAD_OF_DIVISION]
+    rng = b.rng
+    today = (b.now + WITA).date()
+    by_day: dict[date, list[Application]] = {}
+    for app in ready:
+        day = (app.siak_result_at + WITA).date()
+        # A 16-year-old's print-ready application waits for the 17th birthday.
+        if day < today and eligibility(app.applicant, on=today).may_print:
+            by_day.setdefault(day, []).append(app)
+    secret = current_app.config["SECRET_KEY"]
+    for day in sorted(by_day):
+        apps = sorted(by_day[day], key=lambda a: a.siak_result_at)
+        start = max(a.siak_result_at for a in apps) + b.minutes(5, 15)
+        batch = batches.create_batch(printer)
+        batches.add_to_batch(batch, apps, printer)
+        batches.submit_batch(batch, printer)
+        batches.decide_batch(batch, head, True, "Data sudah diperiksa.")
+        cards = batches.print_batch(batch, printer)
+        batch.created_at, batch.submitted_at = start, start + b.minutes(1, 3)
+        batch.approved_at = batch.submitted_at + b.minutes(3, 10)
+        batch.printed_at = batch.approved_at + b.minutes(2, 6)
+        for card in cards:
+            card.printed_at = batch.printed_at
+            if rng.random() < 0.08:
+                batches.confirm_card(card, printer, False, reason="Hasil cetak bergaris, "
+                                     "pita printer habis.")
+                card.confirmed_at = batch.printed_at + b.minutes(1, 5)
+                card.application.status = "print_ready"  # printed again below
+                continue
+            batches.confirm_card(card, printer, True, storage_location=rng.choice(
+                ("LEMARI A / RAK 1", "LEMARI A / RAK 2", "LEMARI B / RAK 1")))
+            card.confirmed_at = card.stored_at = batch.printed_at + b.minutes(1, 5)
+            card.application.clock_stopped_at = card.printed_at
+        db.session.commit()
+        # A spoiled card's application goes into the next batch the same day.
+        again = [c.application for c in cards if c.status == "spoiled"]
+        if again:
+            retry = batches.create_batch(printer)
+            batches.add_to_batch(retry, again, printer)
+            batches.submit_batch(retry, printer)
+            batches.decide_batch(retry, head, True, "Cetak ulang kartu rusak.")
+            for card in batches.print_batch(retry, printer):
+                batches.confirm_card(card, printer, True, storage_location="LEMARI A / RAK 1")
+                card.printed_at = card.confirmed_at = card.stored_at = \
+                    batch.printed_at + b.minutes(8, 15)
+                card.application.clock_stopped_at = card.printed_at
+                cards.append(card)
+            db.session.commit()
+        waited = (today - day).days
+        for card in (c for c in cards if c.status == "stored"):
+            # Most residents wait for their card; the rest come back later, or not yet.
+            if waited >= 1 and rng.random() < (0.55 if waited < 5 else 0.85):
+                name = card.application.applicant.name
+                batches.hand_over(card, printer, receiver_name=name, relation="self",
+                                  id_checked=True, authority_letter=False, secret=secret)
+                card.handed_over_at = card.stored_at + timedelta(
+                    days=rng.choice((0, 0, 0, 1, 2))) + b.minutes(5, 50)
+    db.session.commit()

@@ -7,7 +7,7 @@ audit entry and commits.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
 import sqlalchemy as sa
@@ -101,12 +101,27 @@ def disruptions_overlapping(start: datetime, end: datetime | None) -> list[Disru
     return list(db.session.execute(q.order_by(Disruption.started_at)).scalars())
 
 
+# 08:00 WITA, when the office opens, in the naive UTC the database stores.
+OFFICE_OPENS_UTC = time(0, 0)
+
+
+def clock_start(application: Application, standard: ServiceStandard) -> datetime:
+    """When the promise starts to run: at submission, or, for someone recorded early
+    (at 16), on the morning they become eligible, since requirement A1a (age) is only
+    met then."""
+    start = application.submitted_at
+    status = eligibility(application.applicant, on=start.date(), standard=standard)
+    if not status.may_print and status.eligible_from is not None:
+        start = max(start, datetime.combine(status.eligible_from, OFFICE_OPENS_UTC))
+    return start
+
+
 def _apply_limit(application: Application, standard: ServiceStandard,
                  disruption: Disruption | None) -> None:
     hours = standard.sla_hours_disrupted if disruption else standard.sla_hours
     application.sla_hours = hours
     application.disruption_id = disruption.id if disruption else None
-    application.deadline_at = application.submitted_at + timedelta(hours=hours)
+    application.deadline_at = clock_start(application, standard) + timedelta(hours=hours)
 
 
 def extend_for_disruption(disruption: Disruption, actor: Any) -> list[Application]:
@@ -245,9 +260,10 @@ def open_application(applicant: Applicant, actor: Any, *, f102_complete: bool,
         application.kk_copy_path = kk_copy.path
         application.kk_copy_sha256 = kk_copy.sha256
         application.kk_copy_mime = kk_copy.mime
+        db.session.add(application)
+        application.applicant = applicant
         running = disruptions_overlapping(now, now)
         _apply_limit(application, standard, running[0] if running else None)
-        db.session.add(application)
         db.session.flush()
         audit.record(actor, "submit", application,
                      changes=audit.diff(None, audit.snapshot(application)))

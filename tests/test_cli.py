@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import timedelta
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
@@ -23,12 +23,13 @@ from models import (
     utcnow,
     wilayah,
 )
+from models.batches import reconcile, uncollected
 from models.demo import DatabaseNotEmpty, generate
 from models.permissions import ROLES
 from models.registry import OPEN_STATUSES
 from models.standard import current_standard
 from models.validation import check_kk_number, check_nik
-from models.workflow import eligibility
+from models.workflow import clock_start, eligibility
 from tests.conftest import PASSWORD, _empty_database
 
 LOGIN_LINE = re.compile(r"^\s+(\w+)\s+([a-z0-9._]+)\s+(\S{16})$", re.MULTILINE)
@@ -92,16 +93,26 @@ def test_demo_data_fills_an_empty_database(empty, runner, instance):
 
     statuses = set(db.session.execute(sa.select(Application.status)).scalars())
     assert len(statuses) >= 5, statuses
-    available = db.session.execute(
-        sa.select(sa.func.count(Blank.id)).where(Blank.status == "available")).scalar()
-    assert available == 500
+    assert {"handed_over", "print_ready"} <= statuses
+    assert count(Blank) == 500
+    rec = reconcile(date.today() - timedelta(days=40), date.today())
+    assert rec.balances and rec.used > 0
+    assert rec.status_counts["available"] + rec.used + rec.spoiled == 500
+    assert uncollected(), "some printed cards still wait in custody"
+    # Every card that was used in the past has stopped its application's clock.
+    stopped = db.session.execute(sa.select(sa.func.count(Application.id)).where(
+        Application.status.in_(("printed", "handed_over")),
+        Application.clock_stopped_at.is_(None))).scalar()
+    assert stopped == 0
     assert count(Complaint) >= 4
 
     entries = db.session.execute(
         sa.select(AuditEntry).where(AuditEntry.action == "demo_data")).scalars().all()
     assert len(entries) == 1
     assert entries[0].changes["count"] == len(residents)
-    assert count(AuditEntry) < 40  # one entry for the bulk load, not one per row
+    # One entry for the bulk load, not one per resident.
+    assert db.session.execute(sa.select(sa.func.count(AuditEntry.id)).where(
+        AuditEntry.object_type == "applicant")).scalar() == 1
 
     verify = runner.invoke(args=["audit", "verify"])
     assert verify.exit_code == 0 and "intact" in verify.output
@@ -158,7 +169,7 @@ def test_demo_applications_are_consistent(empty):
         assert a.created_at <= a.submitted_at
         assert a.applicant.created_at <= a.created_at
         assert a.sla_hours in (standard.sla_hours, standard.sla_hours_disrupted)
-        assert a.deadline_at == a.submitted_at + timedelta(hours=a.sla_hours)
+        assert a.deadline_at == clock_start(a, standard) + timedelta(hours=a.sla_hours)
         on = (a.submitted_at + timedelta(hours=8)).date()  # WITA
         assert eligibility(a.applicant, on=on, standard=standard).may_record
         assert (uploads / a.kk_copy_path).is_file() and a.kk_copy_mime == "application/pdf"
@@ -168,12 +179,14 @@ def test_demo_applications_are_consistent(empty):
             assert a.submitted_at < a.recorded_at and a.recorded_by_id == recorder.id
             assert a.fingerprints_captured and a.iris_captured
             assert (uploads / a.photo_path).is_file() and (uploads / a.signature_path).is_file()
-        if a.status in ("recorded", "print_ready", "duplicate"):
+        if a.status in ("recorded", "print_ready", "duplicate", "printed", "handed_over"):
             assert a.recorded_at is not None
         if a.siak_result_at is not None:
             assert a.recorded_at < a.siak_result_at < now
         if a.status == "print_ready":
-            assert a.clock_stopped_at == a.siak_result_at
+            assert a.clock_stopped_at is None  # the clock runs until the first good print
+        if a.status in ("printed", "handed_over"):
+            assert a.siak_result_at < a.clock_stopped_at < now
         if a.status == "submitted":
             assert a.recorded_at is None and a.siak_result_at is None
         if a.status == "duplicate":

@@ -337,3 +337,13 @@ def test_images_are_reencoded_and_pdf_is_kept(app):
     assert kk.mime == "application/pdf"
     with pytest.raises(DomainError):
         store_image(root, PDF_BYTES, "photo")
+
+
+def test_clock_of_an_early_recording_starts_when_the_applicant_turns_17(app):
+    born = utc_today() - timedelta(days=16 * 365 + 100)  # 16 and a bit
+    applicant = make_applicant(nik=nik_for(born, "2"), birth_date=born)
+    application = submitted(app, applicant, user_of("recording_operator"))
+    eligible_from = workflow.eligibility(applicant).eligible_from
+    assert application.deadline_at == datetime.combine(eligible_from, datetime.min.time()) \
+        + timedelta(hours=1)
+    assert not workflow.clock(application, now=datetime.utcnow() + timedelta(days=30)).breached
