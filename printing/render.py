@@ -38,10 +38,25 @@ def render_html(template: str, **context: Any) -> str:
     return template_env().get_template(template).render(**context)
 
 
-def html_to_pdf(html: str, base_url: str | None = None) -> bytes:
+def html_to_pdf(html: str, base_url: str | None = None,
+                stylesheets: list[Any] | None = None) -> bytes:
+    """`stylesheets`: extra author stylesheets, e.g. stylesheet("card.css")."""
     weasyprint, fonts = _weasyprint()
     document = weasyprint.HTML(string=html, base_url=base_url or str(TEMPLATES))
-    return document.write_pdf(font_config=fonts)
+    return document.write_pdf(font_config=fonts, stylesheets=stylesheets)
+
+
+def stylesheet(name: str) -> Any:
+    """A CSS file of printing/templates/, parsed once (selectors compiled) and reused
+    until the file changes: for documents rendered often, such as the card face."""
+    path = TEMPLATES / name
+    return _parsed_stylesheet(str(path), path.stat().st_mtime_ns)
+
+
+@functools.lru_cache(maxsize=16)
+def _parsed_stylesheet(path: str, mtime_ns: int) -> Any:
+    weasyprint, fonts = _weasyprint()
+    return weasyprint.CSS(filename=path, font_config=fonts)
 
 
 def render_pdf(template: str, **context: Any) -> bytes:
