@@ -6,8 +6,8 @@ BIN := $(VENV)/bin
 FLASK := $(BIN)/flask --app app
 PORT ?= 5000
 # Debian packages the project needs: WeasyPrint's Pango, fonts, Chromium for the
-# browser tests, zbar to read QR codes back in tests.
-DEB_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core \
+# browser tests, zbar and poppler to read QR codes and pages back in tests.
+DEB_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core fonts-liberation \
                 chromium zbar-tools poppler-utils
 
 .PHONY: run test venv system-deps translations catalog lint bench clean
