@@ -18,11 +18,11 @@ from __future__ import annotations
 import io
 import math
 import multiprocessing
+import os
 from collections.abc import Iterable, Mapping
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from datetime import UTC, date, datetime
-from itertools import repeat
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -38,7 +38,9 @@ FALLBACK_REGENCY = "KABUPATEN SUMBA TIMUR"
 
 CHUNK_CARDS = 25  # cards per WeasyPrint document: bounds layout memory
 PARALLEL_MIN_CARDS = 50  # below this, one process (starting workers costs more)
-WORKERS = 2  # this machine has 2 cores
+# Chunks are shared between this process and helper processes, so that all the
+# cores work while the memory of only WORKERS extra processes is added.
+WORKERS = max(1, (os.cpu_count() or 2) - 1)
 START_METHOD = "forkserver"  # workers fork from a clean, single-threaded server
 
 
@@ -176,8 +178,15 @@ def _executor() -> ProcessPoolExecutor:
 
 def _render_parallel(chunks: list[list[dict]], mode: str,
                      offset: tuple[float, float]) -> bytes:
+    """Every (WORKERS+1)-th chunk here, the others in the helper processes."""
+    share = WORKERS + 1
     with _executor() as pool:
-        return _merge(pool.map(cardface.render_chunk, chunks, repeat(mode), repeat(offset)))
+        futures = {i: pool.submit(cardface.render_chunk, chunk, mode, offset)
+                   for i, chunk in enumerate(chunks) if i % share}
+        mine = {i: cardface.render_chunk(chunk, mode, offset)
+                for i, chunk in enumerate(chunks) if not i % share}
+        return _merge(mine[i] if i in mine else futures[i].result()
+                      for i in range(len(chunks)))
 
 
 def _render_serial(chunks: list[list[dict]], mode: str, offset: tuple[float, float]) -> bytes:
@@ -203,8 +212,8 @@ def render_card_dicts(cards: list[dict], mode: str = "overlay",
     if parallel is None:
         parallel = len(cards) >= PARALLEL_MIN_CARDS
     if parallel and _may_start_workers():
-        # At least one chunk per worker, none larger than CHUNK_CARDS.
-        chunks = _chunks(cards, min(CHUNK_CARDS, math.ceil(len(cards) / WORKERS)))
+        # At least one chunk per process, none larger than CHUNK_CARDS.
+        chunks = _chunks(cards, min(CHUNK_CARDS, math.ceil(len(cards) / (WORKERS + 1))))
         try:
             return _render_parallel(chunks, mode, offset)
         except (BrokenProcessPool, OSError):  # workers could not run: do it here
