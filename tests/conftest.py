@@ -114,18 +114,23 @@ def _empty_database() -> None:
                 conn.execute(sa.text(f'DELETE FROM "{table}"'))
 
 
+def fresh_database() -> None:
+    """Empty tables, the seed standard, and one account per role."""
+    _empty_database()
+    ensure_seed_standard()
+    for role in ROLES:
+        # One scrypt hash for all: hashing six passwords per test would dominate.
+        db.session.add(User(username=role.replace("_", "."), role=role, active=True,
+                            full_name=f"PEGAWAI {role.upper()}",
+                            password_hash=_password_hash()))
+    db.session.commit()
+
+
 @pytest.fixture
 def app(_app):
     """A clean database with the seed standard and one account per role."""
     with _app.app_context():
-        _empty_database()
-        ensure_seed_standard()
-        for role in ROLES:
-            # One scrypt hash for all: hashing six passwords per test would dominate.
-            db.session.add(User(username=role.replace("_", "."), role=role, active=True,
-                                full_name=f"PEGAWAI {role.upper()}",
-                                password_hash=_password_hash()))
-        db.session.commit()
+        fresh_database()
         db.session.remove()
     with _app.app_context():
         yield _app

@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from models import Application, Blank, BlankReceipt, Card, DomainError, crud, db
+from models import Blank, BlankReceipt, Card, DomainError, crud, db
 from models import batches as ops
 from models.db import utcnow
 from models.permissions import PermissionDenied
@@ -284,12 +284,9 @@ def test_the_same_batch_printed_twice_at_once_prints_once(app):
 @given(st.lists(st.sampled_from(["print", "good", "spoil", "lost", "destroy", "receive"]),
                 min_size=1, max_size=8))
 def test_reconciliation_balances_after_any_sequence(app, steps):
-    from models.standard import ensure_seed_standard
-    from tests.conftest import _empty_database  # each example starts clean
+    from tests.conftest import fresh_database  # each example starts clean
 
-    _empty_database()
-    db.session.expire_all()
-    _restore_users_and_standard(ensure_seed_standard)
+    fresh_database()
     receive(1, 6, reference="BA-1")
     next_serial = 100
     apps = print_ready(app, 4)
@@ -323,17 +320,4 @@ def test_reconciliation_balances_after_any_sequence(app, steps):
     rec = ops.reconcile(date.today() - timedelta(days=3), date.today())
     assert rec.balances
     assert sum(rec.status_counts.values()) == rec.total_received
-    assert Application is not None
 
-
-def _restore_users_and_standard(ensure_seed_standard) -> None:
-    from models import User
-    from models.permissions import ROLES
-    from tests.conftest import _password_hash
-
-    ensure_seed_standard()
-    for role in ROLES:
-        db.session.add(User(username=role.replace("_", "."), role=role, active=True,
-                            full_name=f"PEGAWAI {role.upper()}",
-                            password_hash=_password_hash()))
-    db.session.commit()
