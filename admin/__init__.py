@@ -24,7 +24,14 @@ from models import (
 
 from .accounts import AuditEntryView, UserView
 from .base import OfficeIndexView
-from .people import ApplicantView, ApplicationView
+from .people import ApplicantView
+from .printing import (
+    ApplicationView,
+    CustodyView,
+    PendingBatchesView,
+    ReconciliationView,
+    StockView,
+)
 from .service import ComplaintView, DisruptionView, ServiceStandardView
 from .stock import BlankReceiptView, BlankView, CardView, PrintBatchView, PrinterView
 from .workflow import IntakeView, QueueView
@@ -48,13 +55,22 @@ def init_admin(app: Flask) -> Admin:
     admin.add_view(QueueView(name=_l("Work queue"), category=services, endpoint="queue",
                              url="/admin/queue"))
     admin.add_view(ApplicantView(Applicant, name=_l("Applicants"), category=services))
-    admin.add_view(ApplicationView(Application, name=_l("Applications"), category=services))
+    admin.add_view(ApplicationView(Application, name=_l("Applications"), category=services,
+                                   endpoint="application"))
     admin.add_view(DisruptionView(Disruption, name=_l("Disruptions"), category=services))
     admin.add_view(ComplaintView(Complaint, name=_l("Complaints"), category=services))
     admin.add_view(PrintBatchView(PrintBatch, name=_l("Print batches"), category=stock))
+    admin.add_view(PendingBatchesView(name=_l("Pending approval"), category=stock,
+                                      endpoint="pendingbatches", url="/admin/pending-batches"))
+    admin.add_view(CustodyView(name=_l("Cards in custody"), category=stock,
+                               endpoint="custody", url="/admin/custody"))
     admin.add_view(CardView(Card, name=_l("Cards"), category=stock))
+    admin.add_view(StockView(name=_l("Blank stock"), category=stock, endpoint="stock",
+                             url="/admin/stock"))
     admin.add_view(BlankView(Blank, name=_l("Blanks"), category=stock))
     admin.add_view(BlankReceiptView(BlankReceipt, name=_l("Blank receipts"), category=stock))
+    admin.add_view(ReconciliationView(name=_l("Stock reconciliation"), category=stock,
+                                      endpoint="reconciliation", url="/admin/reconciliation"))
     admin.add_view(PrinterView(Printer, name=_l("Printers"), category=stock))
     admin.add_view(ServiceStandardView(ServiceStandard, name=_l("Service standard"),
                                        category=oversight))

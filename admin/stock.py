@@ -1,12 +1,20 @@
-"""Blank stock, print batches and printed cards."""
+"""Blank stock, print batches and printed cards.
+
+The batch page's steps, the blank actions and the custom printing pages are in
+admin/printing.py; every view here shows the low-stock warning.
+"""
 
 from __future__ import annotations
 
+import typing as t
+
+import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from wtforms.fields import DateField
 from wtforms.validators import DataRequired, NumberRange
 
 from forms.validators import NotInFuture
+from models import BlankReceipt, db
 from models.stock import BATCH_STATUSES, BLANK_STATUSES, CARD_STATUSES
 
 from .base import SecuredModelView
@@ -16,24 +24,21 @@ from .formatters import (
     TYPE_FORMATTERS,
     mapping_label,
 )
+from .printing import (
+    BATCH_STATUS_LABELS,
+    BLANK_STATUS_LABELS,
+    CARD_STATUS_LABELS,
+    BatchStepsMixin,
+    BlankActionsMixin,
+    PrintingScreenMixin,
+)
 from .search import IndexedSearchMixin, prefix_range
 
-BLANK_STATUS_LABELS = {
-    "available": _l("Available"), "reserved": _l("Reserved"), "used": _l("Used"),
-    "spoiled": _l("Spoiled"), "lost": _l("Lost"), "returned": _l("Returned"),
-    "destroyed": _l("Destroyed"),
-}
-BATCH_STATUS_LABELS = {
-    "draft": _l("Draft"), "submitted": _l("Awaiting approval"), "approved": _l("Approved"),
-    "rejected": _l("Rejected"), "printed": _l("Printed"), "closed": _l("Closed"),
-}
-CARD_STATUS_LABELS = {
-    "printed": _l("Printed"), "stored": _l("Stored, awaiting collection"),
-    "handed_over": _l("Handed over"), "spoiled": _l("Spoiled"),
-}
+__all__ = ["BATCH_STATUS_LABELS", "BLANK_STATUS_LABELS", "CARD_STATUS_LABELS",
+           "BlankReceiptView", "BlankView", "CardView", "PrintBatchView", "PrinterView"]
 
 
-class _Formatted(SecuredModelView):
+class _Formatted(PrintingScreenMixin, SecuredModelView):
     column_type_formatters = TYPE_FORMATTERS
     column_type_formatters_export = EXPORT_TYPE_FORMATTERS
     column_type_formatters_detail = DETAIL_TYPE_FORMATTERS
@@ -61,9 +66,25 @@ class BlankReceiptView(_Formatted):
                                                                    NotInFuture()]),
     }
     form_args = {"quantity": {"validators": [DataRequired(), NumberRange(min=1, max=100_000)]}}
+    form_widget_args = {
+        "serial_first": {"inputmode": "numeric", "autocomplete": "off"},
+        "serial_last": {"inputmode": "numeric", "autocomplete": "off"},
+    }
+
+    def create_model(self, form: t.Any) -> t.Any:
+        """The domain's refusals go next to their field (SecuredModelView); a reference
+        already recorded is refused by the database's unique index: say so there too."""
+        reference = " ".join((form.reference.data or "").split())
+        if reference and db.session.execute(sa.select(BlankReceipt.id).where(
+                BlankReceipt.reference == reference).limit(1)).scalar() is not None:
+            form.reference.errors = [*form.reference.errors, str(_l(
+                "Receipt %(ref)s is already recorded.", ref=reference))]
+            return False
+        form.reference.data = reference
+        return super().create_model(form)
 
 
-class BlankView(IndexedSearchMixin, _Formatted):
+class BlankView(BlankActionsMixin, IndexedSearchMixin, _Formatted):
     entity = "blank"
     column_list = ("serial", "status", "receipt", "status_reason", "updated_at")
     column_details_list = column_list
@@ -82,7 +103,7 @@ class BlankView(IndexedSearchMixin, _Formatted):
         return prefix_range(Blank.serial, term) if term.isdigit() else None
 
 
-class PrintBatchView(_Formatted):
+class PrintBatchView(BatchStepsMixin, _Formatted):
     entity = "print_batch"
     column_list = ("number", "status", "created_by", "created_at", "approved_by",
                    "printed_at")

@@ -33,6 +33,7 @@ from werkzeug.routing import BuildError
 
 from models import Applicant, Application, DomainError, PermissionDenied, db, utcnow, wilayah
 from models import workflow as wf
+from models.db import office_today
 from models.permissions import allowed
 from models.registry import APPLICATION_STATUSES, OPEN_STATUSES
 from models.uploads import open_stored, store_document, store_image
@@ -179,7 +180,7 @@ class IntakeView(SecuredMixin, BaseView):
                 back = url_for(".index", nik=nik)
                 context["create_url"] = url_for("applicant.create_view", nik=nik, url=back)
             return context
-        today = utcnow().date()
+        today = office_today()
         context.update(
             age=wf.age_on(applicant.birth_date, today),
             eligibility=wf.eligibility(applicant, on=today),

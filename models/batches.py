@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
 from . import audit, validation, workflow
-from .db import db, utcnow
+from .db import OFFICE_UTC_OFFSET, db, office_today, utcnow
 from .errors import DomainError
 from .permissions import require
 from .registry import Application
@@ -400,7 +400,7 @@ class Reconciliation:
             "reserved", 0)
         total = sum(self.status_counts.values())
         return flow == self.closing and total == self.total_received and (
-            self.end < utcnow().date() or self.closing == on_hand)
+            self.end < office_today() or self.closing == on_hand)
 
 
 def _on_hand_at(moment: datetime) -> int:
@@ -418,8 +418,9 @@ def reconcile(start: date, end: date) -> Reconciliation:
     the event log and checked against the blanks' present status."""
     if end < start:
         raise DomainError(_l("The end date is before the start date."))
-    lo = datetime.combine(start, time.min)
-    hi = datetime.combine(end, time.min) + timedelta(days=1)
+    # The office's day (WITA) in the naive UTC the database stores.
+    lo = datetime.combine(start, time.min) - OFFICE_UTC_OFFSET
+    hi = datetime.combine(end, time.min) + timedelta(days=1) - OFFICE_UTC_OFFSET
     counts = dict(db.session.execute(
         sa.select(BlankEvent.kind, sa.func.count(BlankEvent.id))
         .where(BlankEvent.at >= lo, BlankEvent.at < hi).group_by(BlankEvent.kind)).all())

@@ -1,6 +1,6 @@
 """The SQLAlchemy handle shared by every model."""
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, timedelta
 
 from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import MetaData
@@ -26,3 +26,11 @@ db = SQLAlchemy(model_class=Base)
 def utcnow() -> datetime:
     """Naive UTC now: both databases store it the same way."""
     return datetime.now(UTC).replace(tzinfo=None)
+
+
+OFFICE_UTC_OFFSET = timedelta(hours=8)  # WITA, Sumba Timur's time zone
+
+
+def office_today() -> date:
+    """Today's date in the office (WITA), whatever the server's zone."""
+    return (utcnow() + OFFICE_UTC_OFFSET).date()

@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from .db import db, utcnow
+from .db import db, office_today, utcnow
 from .errors import DomainError
 
 BLANK_STATUSES = ("available", "reserved", "used", "spoiled", "lost", "returned", "destroyed")
@@ -42,7 +42,7 @@ class BlankReceipt(db.Model):
     __table_args__ = (sa.CheckConstraint("quantity > 0", name="quantity"),)
 
     def validate(self, today: date | None = None) -> list[str]:
-        today = today or utcnow().date()
+        today = today or office_today()
         for field in ("serial_first", "serial_last"):
             value = (getattr(self, field) or "").strip()
             if not (value.isdigit() and len(value) == SERIAL_LENGTH):
@@ -59,8 +59,15 @@ class BlankReceipt(db.Model):
                               field="quantity")
         if self.received_at and self.received_at > today:
             raise DomainError(_l("The date cannot be in the future."), field="received_at")
-        if not (self.reference or "").strip():
+        self.reference = " ".join((self.reference or "").split())
+        if not self.reference:
             raise DomainError(_l("The reference number is required."), field="reference")
+        taken = db.session.execute(sa.select(BlankReceipt.id).where(
+            BlankReceipt.reference == self.reference, BlankReceipt.id != (self.id or 0))
+        ).first()
+        if taken:
+            raise DomainError(_l("Reference %(ref)s has already been recorded.",
+                                 ref=self.reference), field="reference")
         overlap = db.session.execute(
             sa.select(BlankReceipt.reference).where(
                 BlankReceipt.id != (self.id or 0),

@@ -17,6 +17,7 @@ from stdnum.id import nik as stdnum_nik
 
 from models import wilayah
 from models.codes import FEMALE, MALE, SEX
+from models.db import office_today
 
 NAME_MAX_LENGTH = 60
 # SIAK accepts capitals, space, apostrophe, full stop, comma and hyphen in names.
@@ -49,7 +50,7 @@ class NikInfo:
 
 
 def _today(today: date | None) -> date:
-    return today if today is not None else date.today()
+    return today if today is not None else office_today()
 
 
 def _as_date(d: date) -> date:

@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
 from . import audit, codes
-from .db import db, utcnow
+from .db import db, office_today, utcnow
 from .errors import DomainError
 from .permissions import require
 from .registry import OPEN_STATUSES, Applicant, Application, Disruption, new_reference
@@ -70,7 +70,7 @@ def eligibility(applicant: Applicant, on: date | None = None,
 
     Recording may start one year earlier; printing waits.
     """
-    on = on or utcnow().date()
+    on = on or office_today()
     standard = standard or current_standard()
     age = standard.eligibility_age
     if applicant.marital_status in codes.MARRIED_OR_EVER_MARRIED:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 from models import BlankReceipt, crud, workflow
-from models.db import utcnow
+from models.db import office_today
 from tests.conftest import user_of
 from tests.workflow_helpers import make_applicant, nik_for, recorded
 
@@ -13,7 +13,7 @@ from tests.workflow_helpers import make_applicant, nik_for, recorded
 def receive(first: int, count: int, reference: str | None = None,
             received_at: date | None = None) -> BlankReceipt:
     receipt = BlankReceipt(
-        received_at=received_at or utcnow().date(), reference=reference or f"BA-{first}",
+        received_at=received_at or office_today(), reference=reference or f"BA-{first}",
         serial_first=f"{first:010d}", serial_last=f"{first + count - 1:010d}",
         quantity=count)
     crud.create(user_of("printing_operator"), receipt)

@@ -41,6 +41,7 @@ from models import (
     utcnow,
     workflow,
 )
+from models.db import office_today
 from models.permissions import ROLES, actions_of, allowed
 from models.standard import current_standard, ensure_seed_standard
 from models.uploads import store_document
@@ -197,7 +198,7 @@ def make_complaint() -> Complaint:
 def make_blank_receipt() -> BlankReceipt:
     n = next(_seq)
     first = 1_000_000_000 + n * 100
-    receipt = BlankReceipt(received_at=date.today() - timedelta(days=1),
+    receipt = BlankReceipt(received_at=office_today() - timedelta(days=1),
                            reference=f"BA-{n:04d}/DUKCAPIL", serial_first=str(first),
                            serial_last=str(first + 2), quantity=3)
     crud.create(_user("printing_operator"), receipt)
@@ -252,6 +253,34 @@ def make_user() -> User:
 
 def make_audit_entry() -> AuditEntry:
     return audit.record_now(None, "test_marker", object_type="test")
+
+
+def make_print_ready_application() -> Application:
+    from models.uploads import store_image
+    from tests.workflow_helpers import png_bytes
+
+    operator = _user("recording_operator")
+    application = make_application()
+    root = current_app.config["UPLOAD_FOLDER"]
+    workflow.record(application, operator, photo=store_image(root, png_bytes(), "photo"),
+                    signature=store_image(root, png_bytes(), "signature"),
+                    fingerprints_captured=True, iris_captured=True)
+    workflow.enter_siak_result(application, operator, "print_ready")
+    return application
+
+
+def make_spoiled_blank() -> Blank:
+    blank = make_blank()
+    blank.status = "spoiled"
+    db.session.commit()
+    return blank
+
+
+# A list action that needs its record in a particular state gets one in that state.
+ACTION_FACTORIES: dict[str, Callable[[], Any]] = {
+    "application.add_to_batch": make_print_ready_application,
+    "blank.destroy": make_spoiled_blank,
+}
 
 
 FACTORIES: dict[str, Callable[[], Any]] = {
@@ -458,7 +487,8 @@ def test_list_action(world: World, endpoint: str, name: str, role: str | None) -
     may_act = _action_allowed(user, entity, name)
     # "delete" never changes anything: the shared record will do. A domain action gets
     # a fresh record so that an allowed run does not spoil the next case.
-    target = world.records[entity] if name == "delete" else FACTORIES[entity]()
+    target = (world.records[entity] if name == "delete"
+              else ACTION_FACTORIES.get(name, FACTORIES[entity])())
     model = type(target)
     target_id = target.id
     before = audit.snapshot(target)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import date, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -24,6 +24,7 @@ from models import (
     wilayah,
 )
 from models.batches import reconcile, uncollected
+from models.db import office_today
 from models.demo import DatabaseNotEmpty, generate
 from models.permissions import ROLES
 from models.registry import OPEN_STATUSES
@@ -95,7 +96,7 @@ def test_demo_data_fills_an_empty_database(empty, runner, instance):
     assert len(statuses) >= 5, statuses
     assert {"handed_over", "print_ready"} <= statuses
     assert count(Blank) == 500
-    rec = reconcile(date.today() - timedelta(days=40), date.today())
+    rec = reconcile(office_today() - timedelta(days=40), office_today())
     assert rec.balances and rec.used > 0
     assert rec.status_counts["available"] + rec.used + rec.spoiled == 500
     assert uncollected(), "some printed cards still wait in custody"

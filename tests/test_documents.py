@@ -21,7 +21,7 @@ from pypdf import PdfReader
 
 from models import batches as ops
 from models import db
-from models.db import utcnow
+from models.db import office_today
 from printing import cards as card_pdf
 from printing.cards import card_data, render_cards, render_preview
 from printing.documents import (
@@ -433,7 +433,7 @@ def test_in_words():
 def test_reconciliation_says_seimbang(app):
     batch, cards = printed_batch(app, 2)
     ops.confirm_card(cards[0], user_of("printing_operator"), False, reason="tinta luntur")
-    today = utcnow().date()
+    today = office_today()
     rec = ops.reconcile(today - timedelta(days=1), today)
     assert rec.balances
     pdf = render_reconciliation(rec, "PEGAWAI HEAD_OF_DIVISION")

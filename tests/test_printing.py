@@ -1,7 +1,7 @@
 """Blank stock, print batches, allocation, confirmation, custody, handover, accounting."""
 
 import threading
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from models import Blank, BlankReceipt, Card, DomainError, crud, db
 from models import batches as ops
-from models.db import utcnow
+from models.db import office_today, utcnow
 from models.permissions import PermissionDenied
 from tests.conftest import user_of
 from tests.printing_helpers import print_ready, receive
@@ -43,7 +43,7 @@ def test_bad_receipts_are_refused_and_change_nothing(app, first, last, qty, why)
     blanks = db.session.execute(sa.select(sa.func.count(Blank.id))).scalar()
     with pytest.raises(DomainError):
         crud.create(user_of("printing_operator"), BlankReceipt(
-            received_at=date.today(), reference="BA-X", serial_first=first, serial_last=last,
+            received_at=office_today(), reference="BA-X", serial_first=first, serial_last=last,
             quantity=qty))
     assert db.session.execute(sa.select(sa.func.count(Blank.id))).scalar() == blanks
     assert db.session.execute(sa.select(sa.func.count(BlankReceipt.id))).scalar() == 1
@@ -85,7 +85,7 @@ def test_full_batch_flow_fifo_confirm_close_handover(app):
     forged = card.verification_code[:-1] + ("0" if card.verification_code[-1] != "0" else "1")
     assert ops.check_verification_code(forged, SECRET) is None
     assert ops.check_verification_code(card.verification_code, "other-key") is None
-    rec = ops.reconcile(date.today() - timedelta(days=1), date.today())
+    rec = ops.reconcile(office_today() - timedelta(days=1), office_today())
     assert rec.balances
     assert (rec.received, rec.used, rec.spoiled, rec.closing) == (10, 2, 1, 7)
 
@@ -208,7 +208,7 @@ def test_destruction_and_write_off(app):
         ops.destroy_spoiled([card.blank], printer, "pemusnahan")
     assert ops.destroy_spoiled([card.blank], head, "pemusnahan bulanan") == [card.blank.serial]
     ops.write_off(available[:1], head, "lost", "hilang saat pindah ruang")
-    rec = ops.reconcile(date.today(), date.today())
+    rec = ops.reconcile(office_today(), office_today())
     assert rec.balances and rec.destroyed == 1 and rec.lost == 1 and rec.closing == 3
 
 
@@ -246,7 +246,7 @@ def test_two_printers_at_once_never_share_a_blank(app):
     reserved = db.session.execute(
         sa.select(sa.func.count(Blank.id)).where(Blank.status == "reserved")).scalar()
     assert reserved == 20
-    rec = ops.reconcile(date.today(), date.today())
+    rec = ops.reconcile(office_today(), office_today())
     assert rec.balances and rec.closing == 30
 
 
@@ -317,7 +317,15 @@ def test_reconciliation_balances_after_any_sequence(app, steps):
                 Blank.status == "spoiled")).scalars().all()
             if spoiled:
                 ops.destroy_spoiled(spoiled, head, "pemusnahan")
-    rec = ops.reconcile(date.today() - timedelta(days=3), date.today())
+    rec = ops.reconcile(office_today() - timedelta(days=3), office_today())
     assert rec.balances
     assert sum(rec.status_counts.values()) == rec.total_received
 
+
+
+def test_a_receipt_reference_is_recorded_once(app):
+    receive(1, 5, reference="BA/DUKCAPIL/2026/11")
+    with pytest.raises(DomainError) as exc:
+        receive(100, 5, reference="BA/DUKCAPIL/2026/11")
+    assert exc.value.field == "reference"
+    assert db.session.execute(sa.select(sa.func.count(Blank.id))).scalar() == 5

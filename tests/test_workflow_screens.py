@@ -14,6 +14,7 @@ from markupsafe import escape
 from pypdf import PdfReader
 
 from models import Application, AuditEntry, DomainError, db, utcnow, workflow
+from models.db import office_today
 from models.permissions import ROLES, allowed
 from models.uploads import MAX_DOCUMENT_BYTES, store_document
 from tests.conftest import user_of
@@ -88,7 +89,7 @@ def test_intake_finds_the_applicant_with_eligibility(recording_operator):
     assert applicant.name in html
     assert applicant.nik in html  # staff see the full NIK
     assert 'data-testid="intake-form"' in html
-    age = workflow.age_on(applicant.birth_date, utcnow().date())
+    age = workflow.age_on(applicant.birth_date, office_today())
     assert str(age) in html
 
 
@@ -171,7 +172,7 @@ def test_intake_refuses_a_second_open_application(recording_operator, app):
 
 
 def test_intake_refuses_a_15_year_old(recording_operator):
-    today = utcnow().date()
+    today = office_today()
     born = date(today.year - 15, 1, 1)
     applicant = make_applicant(nik=nik_for(born, "1"), birth_date=born, sex="1")
     html = html_of(recording_operator.client.get(f"/admin/intake/?nik={applicant.nik}"))
@@ -323,7 +324,7 @@ def test_printing_operator_sees_only_cancel(printing_operator, app):
 
 
 def test_details_show_eligibility_of_a_16_year_old(recording_operator, app):
-    today = utcnow().date()
+    today = office_today()
     born = date(today.year - 16, 1, 1)
     applicant = make_applicant(nik=nik_for(born, "2"), birth_date=born)
     application = submitted(app, applicant, user_of("recording_operator"))
