@@ -43,20 +43,29 @@ class IndexedSearchMixin:
         return query, count_query, joins, count_joins
 
 
+def prefix_ajax_loader(name: str, model: t.Any, column: t.Any, *, digits_only: bool,
+                       min_chars: int, **options: t.Any) -> t.Any:
+    """A select2 lookup by prefix (an index range, not '%term%'), at most 20 rows."""
+    from flask_admin.contrib.sqla.ajax import QueryAjaxModelLoader
+
+    class _Loader(QueryAjaxModelLoader):
+        def get_list(self, term: str, offset: int = 0, limit: int = 10) -> list[t.Any]:
+            term = (term or "").strip().upper()
+            if digits_only:
+                term = "".join(ch for ch in term if ch.isdigit())[:16]
+            if len(term) < min_chars:  # too broad to be useful at a counter
+                return []
+            query = self.get_query().filter(prefix_range(column, term))
+            return query.order_by(column).offset(offset or 0).limit(
+                min(limit or 10, 20)).all()
+
+    return _Loader(name, db.session, model, fields=[column.key], **options)
+
+
 class NikAjaxLoader:
-    """Select2 lookup of applicants by NIK prefix (an index range, not '%term%')."""
+    """Select2 lookup of applicants by NIK prefix."""
 
     @staticmethod
     def create(name: str, model: t.Any, nik_column: t.Any, **options: t.Any) -> t.Any:
-        from flask_admin.contrib.sqla.ajax import QueryAjaxModelLoader
-
-        class _Loader(QueryAjaxModelLoader):
-            def get_list(self, term: str, offset: int = 0, limit: int = 10) -> list[t.Any]:
-                term = "".join(ch for ch in (term or "") if ch.isdigit())[:16]
-                if len(term) < 4:  # too broad to be useful at a counter
-                    return []
-                query = self.get_query().filter(prefix_range(nik_column, term))
-                return query.order_by(nik_column).offset(offset or 0).limit(
-                    min(limit or 10, 20)).all()
-
-        return _Loader(name, db.session, model, fields=["nik"], **options)
+        return prefix_ajax_loader(name, model, nik_column, digits_only=True, min_chars=4,
+                                  **options)

@@ -32,7 +32,7 @@ from .formatters import (
     TYPE_FORMATTERS,
     mapping_label,
 )
-from .search import IndexedSearchMixin, prefix_range
+from .search import IndexedSearchMixin, prefix_ajax_loader, prefix_range
 
 COMPLAINT_STATUS_LABELS = {"new": _l("New"), "in_progress": _l("In progress"),
                            "resolved": _l("Resolved"), "rejected": _l("Rejected")}
@@ -85,7 +85,9 @@ class ComplaintView(IndexedSearchMixin, _Formatted):
         "body": TextAreaField(_l("Content"), validators=[DataRequired()]),
     }
     form_ajax_refs = {
-        "application": {"fields": ("number",), "page_size": 10},
+        "application": prefix_ajax_loader(
+            "application", Application, Application.number, digits_only=False,
+            min_chars=4, placeholder=_l("Type the receipt number, e.g. KTP-2611")),
     }
 
     def search_rules(self, term: str) -> t.Any:

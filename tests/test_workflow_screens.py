@@ -522,3 +522,35 @@ def test_queue_queries_do_not_grow_with_the_rows(recording_operator, app):
 
 def test_queue_refused_to_admin(admin_user):
     assert admin_user.client.get("/admin/queue/").status_code == 403
+
+
+def test_admin_publishes_a_new_standard_version_through_the_screen(admin_user):
+    from models.standard import ServiceStandard, current_standard
+
+    url = "/admin/servicestandard/new/"
+    form = admin_user.client.get(url).get_data(as_text=True)
+    assert "Dukcapil/T/334/461/III/2022" in form  # prefilled from the version in force
+    data = {
+        "document_number": "Dukcapil/T/400/461/I/2027", "document_date": "2027-01-05",
+        "unit": "Bidang Pelayanan Pendaftaran Penduduk", "eligibility_age": "17",
+        "sla_hours": "2", "sla_hours_disrupted": "24", "fee": "0",
+        "complaint_channels": "phone: 081237634471\nemail: 5311.dukcapil@gmail.com",
+        "service_delivery_text": "A", "internal_management_text": "B",
+        "low_stock_threshold": "40", "complaint_response_days": "5",
+        "uncollected_flag_days": "30",
+    }
+    bad = admin_user.post(url, dict(data, complaint_channels="fax: 123"), token_from=url)
+    assert bad.status_code == 200 and current_standard().version == 1
+    assert admin_user.post(url, data, token_from=url).status_code == 302
+    std = current_standard()
+    assert (std.version, std.sla_hours, std.low_stock_threshold) == (2, 2, 40)
+    assert db.session.get(ServiceStandard, 1).sla_hours == 1  # the old version stays
+
+
+def test_application_lookup_is_by_receipt_number_prefix(app, recording_operator):
+    application = submitted(app, make_applicant(), user_of("recording_operator"))
+    url = "/admin/complaint/ajax/lookup/?name=application&query="
+    found = recording_operator.client.get(url + application.number[:8].lower()).get_json()
+    assert [row[1] for row in found] == [str(application)]
+    assert recording_operator.client.get(url + "KTP").get_json() == []  # too short
+    assert recording_operator.client.get(url + "%25").get_json() == []
