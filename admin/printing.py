@@ -14,9 +14,8 @@ import calendar
 import re
 import typing as t
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from flask import (
@@ -31,7 +30,6 @@ from flask import (
 )
 from flask_admin import BaseView, expose
 from flask_admin.actions import action
-from flask_babel import get_timezone
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -53,6 +51,7 @@ from models import (
 )
 from models import batches as ops
 from models import workflow as wf
+from models.db import office_today
 from models.permissions import allowed
 from models.standard import current_standard
 from models.stock import BLANK_STATUSES
@@ -60,7 +59,7 @@ from models.uploads import open_stored
 
 from .base import SecuredMixin, actor, forbidden
 from .people import ApplicationView as _ApplicationView
-from .workflow import wita
+from .workflow import parse_date, wita
 
 BLANK_STATUS_LABELS = {
     "available": _l("Available"), "reserved": _l("Reserved"), "used": _l("Used"),
@@ -89,9 +88,6 @@ def _message(exc: DomainError | PermissionDenied) -> str:
 def _checked(name: str) -> bool:
     return request.form.get(name) in ("y", "on", "1", "true")
 
-
-def office_today() -> date:
-    return datetime.now(ZoneInfo(str(get_timezone()))).date()
 
 
 def pdf_response(data: bytes, filename: str, *, attachment: bool = False) -> Response:
@@ -626,16 +622,7 @@ def _month_range(today: date) -> tuple[date, date]:
 
 
 def _date_arg(name: str, default: date, errors: list[str], label: str) -> date:
-    value = (request.args.get(name) or "").strip()
-    if not value:
-        return default
-    for fmt in ("%Y-%m-%d", "%d-%m-%Y"):
-        try:
-            return datetime.strptime(value, fmt).date()
-        except ValueError:
-            continue
-    errors.append(_("%(field)s: not a date (DD-MM-YYYY).", field=label))
-    return default
+    return parse_date(request.args.get(name), label, errors) or default
 
 
 class ReconciliationView(PrintingPage):

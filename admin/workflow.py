@@ -411,7 +411,8 @@ class QueueFilters:
         return {k: v for k, v in values.items() if v}
 
 
-def _parse_date(value: str | None, label: str, errors: list[str]) -> date | None:
+def parse_date(value: str | None, label: str, errors: list[str]) -> date | None:
+    """A date typed as YYYY-MM-DD (date inputs) or DD-MM-YYYY; else an error message."""
     value = (value or "").strip()
     if not value:
         return None
@@ -432,8 +433,8 @@ def queue_filters(args: t.Mapping[str, str]) -> QueueFilters:
     kecamatan = args.get("kecamatan", "")
     if kecamatan not in {d.code for d in wilayah.districts_of_sumba_timur()}:
         kecamatan = ""
-    date_from = _parse_date(args.get("from"), _("From"), errors)
-    date_to = _parse_date(args.get("to"), _("To"), errors)
+    date_from = parse_date(args.get("from"), _("From"), errors)
+    date_to = parse_date(args.get("to"), _("To"), errors)
     return QueueFilters(state, kecamatan, date_from, date_to, tuple(errors))
 
 
