@@ -54,24 +54,13 @@ from models import workflow as wf
 from models.db import office_today
 from models.permissions import allowed
 from models.standard import current_standard
-from models.stock import BLANK_STATUSES
+from models.stock import BLANK_STATUS_LABELS, BLANK_STATUSES, CARD_STATUS_LABELS
 from models.uploads import open_stored
 
 from .base import SecuredMixin, actor, forbidden
 from .people import ApplicationView as _ApplicationView
 from .workflow import parse_date, wita
 
-BLANK_STATUS_LABELS = {
-    "available": _l("Available"), "reserved": _l("Reserved"), "used": _l("Used"),
-    "spoiled": _l("Spoiled"), "lost": _l("Lost"), "returned": _l("Returned"),
-    "destroyed": _l("Destroyed"),
-}
-CARD_STATUS_LABELS = {
-    "printed": _l("Printed"), "stored": _l("Stored, awaiting collection"),
-    "handed_over": _l("Handed over"), "spoiled": _l("Spoiled"),
-}
-# One list of batch states: the domain's.
-BATCH_STATUS_LABELS = ops.BATCH_STATUS_LABELS
 WRITE_OFF_KINDS = {"lost": _l("Lost"), "returned": _l("Returned to the ministry")}
 PDF_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,80}\.pdf$")
 SERIAL_RANGE = re.compile(r"^(\d+)\s*-\s*(\d+)$")
@@ -188,14 +177,6 @@ def _record_or_404(model: type, value: t.Any) -> t.Any:
 # ------------------------------------------------------------------ applications
 
 
-def draft_batch_of(user: t.Any) -> PrintBatch | None:
-    """The user's newest draft batch."""
-    return db.session.execute(
-        sa.select(PrintBatch).where(PrintBatch.status == "draft",
-                                    PrintBatch.created_by_id == user.id)
-        .order_by(PrintBatch.id.desc()).limit(1)).scalar_one_or_none()
-
-
 class ApplicationPrintingMixin:
     """On the application screens: the "Add to print batch" list action and the card
     preview. Mixed into ApplicationView below."""
@@ -204,10 +185,8 @@ class ApplicationPrintingMixin:
             _l("Add the selected applications to your draft print batch?"))
     def action_add_to_batch(self, ids: list[str]) -> None:
         applications = self.scoped_records(ids)  # type: ignore[attr-defined]
-        user = actor()
         try:
-            batch = draft_batch_of(user) or ops.create_batch(user)
-            numbers = ops.add_to_batch(batch, applications, user)
+            batch, numbers = ops.add_to_draft(applications, actor())
         except (DomainError, PermissionDenied) as exc:
             db.session.rollback()
             flash(_message(exc), "danger")

@@ -15,7 +15,14 @@ from wtforms.validators import DataRequired, NumberRange
 
 from forms.validators import NotInFuture
 from models import BlankReceipt, db
-from models.stock import BATCH_STATUSES, BLANK_STATUSES, CARD_STATUSES
+from models.stock import (
+    BATCH_STATUS_LABELS,
+    BATCH_STATUSES,
+    BLANK_STATUS_LABELS,
+    BLANK_STATUSES,
+    CARD_STATUS_LABELS,
+    CARD_STATUSES,
+)
 
 from .base import SecuredModelView
 from .formatters import (
@@ -25,17 +32,13 @@ from .formatters import (
     mapping_label,
 )
 from .printing import (
-    BATCH_STATUS_LABELS,
-    BLANK_STATUS_LABELS,
-    CARD_STATUS_LABELS,
     BatchStepsMixin,
     BlankActionsMixin,
     PrintingScreenMixin,
 )
 from .search import IndexedSearchMixin, prefix_range
 
-__all__ = ["BATCH_STATUS_LABELS", "BLANK_STATUS_LABELS", "CARD_STATUS_LABELS",
-           "BlankReceiptView", "BlankView", "CardView", "PrintBatchView", "PrinterView"]
+__all__ = ["BlankReceiptView", "BlankView", "CardView", "PrintBatchView", "PrinterView"]
 
 
 class _Formatted(PrintingScreenMixin, SecuredModelView):

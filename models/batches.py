@@ -21,7 +21,7 @@ from .db import OFFICE_UTC_OFFSET, db, office_today, utcnow
 from .errors import DomainError
 from .permissions import require
 from .registry import Application
-from .stock import Blank, BlankEvent, Card, PrintBatch
+from .stock import BATCH_STATUS_LABELS, Blank, BlankEvent, Card, PrintBatch
 from .workflow import MIN_REASON_LENGTH
 
 RELATIONS = ("self", "spouse", "parent", "child", "sibling", "other_family")
@@ -41,12 +41,6 @@ def _refuse_unless(batch: PrintBatch, *statuses: str) -> None:
                              n=batch.number, s=batch_status_label(batch.status)))
 
 
-BATCH_STATUS_LABELS = {
-    "draft": _l("Draft"), "submitted": _l("Awaiting approval"), "approved": _l("Approved"),
-    "rejected": _l("Rejected"), "printed": _l("Printed"), "closed": _l("Closed"),
-}
-
-
 def batch_status_label(status: str) -> str:
     return str(BATCH_STATUS_LABELS.get(status, status))
 
@@ -63,15 +57,39 @@ def _blank_event(blank: Blank, kind: str, to_status: str, actor: Any,
 # ---------------------------------------------------------------- batches
 
 
-def create_batch(actor: Any) -> PrintBatch:
+def _new_batch(actor: Any) -> PrintBatch:
     require(actor, "print_batch", "create")
     batch = PrintBatch()
     batch.on_create(actor)
     db.session.add(batch)
     db.session.flush()
     audit.record(actor, "create", batch, changes=audit.diff(None, audit.snapshot(batch)))
+    return batch
+
+
+def create_batch(actor: Any) -> PrintBatch:
+    batch = _new_batch(actor)
     db.session.commit()
     return batch
+
+
+def draft_of(actor: Any) -> PrintBatch | None:
+    """The actor's newest draft batch."""
+    return db.session.execute(
+        sa.select(PrintBatch).where(PrintBatch.status == "draft",
+                                    PrintBatch.created_by_id == actor.id)
+        .order_by(PrintBatch.id.desc()).limit(1)).scalar_one_or_none()
+
+
+def add_to_draft(applications: Iterable[Application], actor: Any,
+                 today: date | None = None) -> tuple[PrintBatch, list[str]]:
+    """Add to the actor's draft batch, opening one if needed; a refusal opens none."""
+    try:
+        batch = draft_of(actor) or _new_batch(actor)
+        return batch, add_to_batch(batch, applications, actor, today)
+    except Exception:
+        db.session.rollback()
+        raise
 
 
 def add_to_batch(batch: PrintBatch, applications: Iterable[Application], actor: Any,

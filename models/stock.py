@@ -16,6 +16,20 @@ BATCH_STATUSES = ("draft", "submitted", "approved", "rejected", "printed", "clos
 CARD_STATUSES = ("printed", "stored", "handed_over", "spoiled")
 SERIAL_LENGTH = 10
 
+BLANK_STATUS_LABELS = {
+    "available": _l("Available"), "reserved": _l("Reserved"), "used": _l("Used"),
+    "spoiled": _l("Spoiled"), "lost": _l("Lost"), "returned": _l("Returned"),
+    "destroyed": _l("Destroyed"),
+}
+BATCH_STATUS_LABELS = {
+    "draft": _l("Draft"), "submitted": _l("Awaiting approval"), "approved": _l("Approved"),
+    "rejected": _l("Rejected"), "printed": _l("Printed"), "closed": _l("Closed"),
+}
+CARD_STATUS_LABELS = {
+    "printed": _l("Printed"), "stored": _l("Stored, awaiting collection"),
+    "handed_over": _l("Handed over"), "spoiled": _l("Spoiled"),
+}
+
 
 def _in(column: str, values: tuple[str, ...]) -> str:
     return f"{column} IN (" + ", ".join(repr(v) for v in values) + ")"
