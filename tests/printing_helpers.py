@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from models import BlankReceipt, crud, workflow
+from models import BlankReceipt, PrintBatch, crud, workflow
+from models import batches as ops
 from models.db import office_today
 from tests.conftest import user_of
 from tests.workflow_helpers import make_applicant, nik_for, recorded
@@ -32,3 +33,14 @@ def print_ready(app, n: int, start_serial: int = 1) -> list:
         workflow.enter_siak_result(application, operator, "print_ready")
         out.append(application)
     return out
+
+
+def batch_with(applications: list, approve: bool = True) -> PrintBatch:
+    """A batch of these applications, submitted and (by default) approved."""
+    printer = user_of("printing_operator")
+    batch = ops.create_batch(printer)
+    ops.add_to_batch(batch, applications, printer)
+    ops.submit_batch(batch, printer)
+    if approve:
+        ops.decide_batch(batch, user_of("head_of_division"), True, "setuju")
+    return batch

@@ -13,19 +13,11 @@ from models import batches as ops
 from models.db import office_today, utcnow
 from models.permissions import PermissionDenied
 from tests.conftest import user_of
-from tests.printing_helpers import print_ready, receive
+from tests.printing_helpers import batch_with, print_ready, receive
 
 SECRET = "test-secret"
 
 
-def batch_with(applications, approve=True):
-    printer = user_of("printing_operator")
-    batch = ops.create_batch(printer)
-    ops.add_to_batch(batch, applications, printer)
-    ops.submit_batch(batch, printer)
-    if approve:
-        ops.decide_batch(batch, user_of("head_of_division"), True, "setuju")
-    return batch
 
 
 # ------------------------------------------------------------------ receipts
@@ -329,3 +321,17 @@ def test_a_receipt_reference_is_recorded_once(app):
         receive(100, 5, reference="BA/DUKCAPIL/2026/11")
     assert exc.value.field == "reference"
     assert db.session.execute(sa.select(sa.func.count(Blank.id))).scalar() == 5
+
+
+def test_a_refused_add_opens_no_draft_batch(app):
+    apps = print_ready(app, 1)
+    apps[0].status = "recorded"
+    db.session.commit()
+    printer = user_of("printing_operator")
+    with pytest.raises(DomainError):
+        ops.add_to_draft(apps, printer)
+    assert ops.draft_of(printer) is None
+    apps[0].status = "print_ready"
+    db.session.commit()
+    batch, numbers = ops.add_to_draft(apps, printer)
+    assert numbers == [apps[0].number] and ops.draft_of(printer) == batch

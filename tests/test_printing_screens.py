@@ -36,7 +36,7 @@ from models.db import office_today
 from models.permissions import ROLES, allowed
 from models.standard import current_standard
 from tests.conftest import Auth, user_of
-from tests.printing_helpers import print_ready, receive
+from tests.printing_helpers import batch_with, print_ready, receive
 
 ACTION = "application.add_to_batch"
 
@@ -133,18 +133,10 @@ def is_pdf(response) -> bool:  # noqa: ANN001
             and response.data.startswith(b"%PDF"))
 
 
-def approved_batch(applications, approve: bool = True) -> PrintBatch:
-    operator = user_of("printing_operator")
-    batch = ops.create_batch(operator)
-    ops.add_to_batch(batch, applications, operator)
-    ops.submit_batch(batch, operator)
-    if approve:
-        ops.decide_batch(batch, user_of("head_of_division"), True, "setuju")
-    return batch
 
 
 def printed_batch(applications) -> tuple[PrintBatch, list[Card]]:
-    batch = approved_batch(applications)
+    batch = batch_with(applications)
     cards = ops.print_batch(batch, user_of("printing_operator"))
     return batch, cards
 
@@ -287,7 +279,7 @@ def test_batch_from_draft_to_handover_through_the_screens(app, monkeypatch, tmp_
 
 def test_print_pdf_uses_the_chosen_printers_offset(app, monkeypatch):
     receive(100, 5)
-    batch = approved_batch(print_ready(app, 2))
+    batch = batch_with(print_ready(app, 2))
     printer = make_printer("EVOLIS KANAN", 1.25, -0.5)
     operator = login(app, "printing_operator")
     import printing.cards as cards_module
@@ -309,7 +301,7 @@ def test_print_pdf_uses_the_chosen_printers_offset(app, monkeypatch):
 
 def test_print_without_a_printer_allocates_nothing(app):
     receive(100, 5)
-    batch = approved_batch(print_ready(app, 1))
+    batch = batch_with(print_ready(app, 1))
     operator = login(app, "printing_operator")
     before = world_state()
     html = html_of(step(operator, batch, "print", {}))
@@ -319,7 +311,7 @@ def test_print_without_a_printer_allocates_nothing(app):
 
 def test_reject_needs_a_note_and_frees_the_applications(app):
     applications = print_ready(app, 2)
-    batch = approved_batch(applications, approve=False)
+    batch = batch_with(applications, approve=False)
     head = login(app, "head_of_division")
     before = world_state()
     html = html_of(step(head, batch, "decide", {"decision": "reject", "note": ""}))
@@ -336,7 +328,7 @@ def test_reject_needs_a_note_and_frees_the_applications(app):
 
 
 def test_the_head_cannot_approve_a_batch_they_created(app):
-    batch = approved_batch(print_ready(app, 1), approve=False)
+    batch = batch_with(print_ready(app, 1), approve=False)
     head_user = user_of("head_of_division")
     batch.created_by_id = head_user.id  # e.g. made while acting as operator
     db.session.commit()
@@ -351,7 +343,7 @@ def test_the_head_cannot_approve_a_batch_they_created(app):
 
 def test_printing_an_unapproved_batch_is_refused(app):
     receive(100, 5)
-    batch = approved_batch(print_ready(app, 2), approve=False)
+    batch = batch_with(print_ready(app, 2), approve=False)
     printer = make_printer()
     operator = login(app, "printing_operator")
     assert 'data-testid="step-print"' not in html_of(operator.client.get(batch_url(batch)))
@@ -364,7 +356,7 @@ def test_printing_an_unapproved_batch_is_refused(app):
 
 def test_too_few_blanks_is_refused_and_allocates_nothing(app):
     receive(100, 2)
-    batch = approved_batch(print_ready(app, 3))
+    batch = batch_with(print_ready(app, 3))
     printer = make_printer()
     operator = login(app, "printing_operator")
     page = html_of(operator.client.get(batch_url(batch)))
@@ -664,7 +656,7 @@ PRINTING_PAGES = {
 def test_low_stock_warning_on_every_printing_screen(app, role):
     threshold = current_standard().low_stock_threshold
     receive(100, threshold - 1)
-    batch = approved_batch(print_ready(app, 1), approve=False)
+    batch = batch_with(print_ready(app, 1), approve=False)
     auth = login(app, role)
     for template in PRINTING_PAGES[role]:
         html = html_of(auth.client.get(template.format(batch=batch.id)))
@@ -714,7 +706,7 @@ def test_reconciliation_page_balances_and_downloads(app):
     receive(100, 10)
     batch, cards = printed_batch(print_ready(app, 2))
     ops.confirm_card(cards[0], user_of("printing_operator"), True, storage_location="L")
-    from admin.printing import office_today
+    from models.db import office_today
 
     first_of_month = office_today().replace(day=1)
     today = office_today()  # the day the blanks were received and used
