@@ -15,9 +15,6 @@ from models.permissions import ROLE_LABELS, ROLES, PermissionDenied
 
 from .base import OfficeForm, SecuredModelView, actor
 from .formatters import (
-    DETAIL_TYPE_FORMATTERS,
-    EXPORT_TYPE_FORMATTERS,
-    TYPE_FORMATTERS,
     mapping_label,
 )
 
@@ -67,9 +64,6 @@ class UserView(SecuredModelView):
     column_choices = {"role": ROLE_CHOICES}
     column_formatters = {"role": mapping_label(ROLE_LABELS)}
     column_searchable_list = ("username", "full_name")
-    column_type_formatters = TYPE_FORMATTERS
-    column_type_formatters_export = EXPORT_TYPE_FORMATTERS
-    column_type_formatters_detail = DETAIL_TYPE_FORMATTERS
     column_default_sort = ("username", False)
 
     def get_create_form(self) -> t.Any:
@@ -112,10 +106,6 @@ class AuditEntryView(SecuredModelView):
         "ip": _l("IP address"), "prev_hash": _l("Previous hash"), "hash": _l("Hash"),
     }
     column_filters = ("action", "object_type", "username", "at")
-    column_default_sort = ("id", True)
-    column_type_formatters = TYPE_FORMATTERS
-    column_type_formatters_export = EXPORT_TYPE_FORMATTERS
-    column_type_formatters_detail = DETAIL_TYPE_FORMATTERS
     list_template = "admin/audit_list.html"
 
     def render(self, template: str, **kwargs: t.Any) -> t.Any:

@@ -9,9 +9,7 @@ from flask_admin import AdminIndexView, expose
 from flask_admin.babel import gettext as admin_gettext
 from flask_admin.contrib.sqla import ModelView
 from flask_admin.form import BaseForm
-from flask_babel import gettext as _
 from flask_login import current_user
-from markupsafe import Markup
 from sqlalchemy import inspect as sa_inspect
 from wtforms.validators import ValidationError
 
@@ -19,6 +17,8 @@ from forms.i18n import WTFormsTranslations
 from models import audit, crud, db
 from models.errors import DomainError
 from models.permissions import PermissionDenied, allowed
+
+from .formatters import DETAIL_TYPE_FORMATTERS, EXPORT_TYPE_FORMATTERS, TYPE_FORMATTERS
 
 # Which matrix action each Flask-Admin endpoint needs.
 ENDPOINT_ACTIONS = {
@@ -116,6 +116,11 @@ class SecuredModelView(SecuredMixin, ModelView):
     column_editable_list: t.ClassVar[list[str]] = []  # no inline edit: forms validate
     named_filter_urls = True
     list_template = "admin/office_list.html"
+    # Dates DD-MM-YYYY, times in WITA, Ya/Tidak: on every screen and export.
+    column_type_formatters = TYPE_FORMATTERS
+    column_type_formatters_export = EXPORT_TYPE_FORMATTERS
+    column_type_formatters_detail = DETAIL_TYPE_FORMATTERS
+    column_default_sort = ("id", True)  # newest first, along the primary key
     details_template = "admin/office_details.html"
 
     # The matrix decides; Flask-Admin reads these per request.
@@ -262,11 +267,3 @@ class OfficeIndexView(AdminIndexView):
     @expose("/")
     def index(self) -> t.Any:
         return self.render("admin/office_index.html")
-
-
-def safe_link(url: str, text: t.Any) -> Markup:
-    """An escaped link for column formatters (never Markup(f"...") on user data)."""
-    return Markup('<a href="{}">{}</a>').format(url, text)
-
-
-__all__ = ["OfficeIndexView", "SecuredModelView", "SecuredMixin", "_", "safe_link"]

@@ -31,7 +31,7 @@ def fmt_bool(view: t.Any, value: bool, name: str | None = None) -> str:
 TYPE_FORMATTERS = {datetime: fmt_datetime, date: fmt_date, **typefmt.BASE_FORMATTERS}
 EXPORT_TYPE_FORMATTERS = {datetime: fmt_datetime, date: fmt_date, bool: fmt_bool,
                           **typefmt.EXPORT_FORMATTERS}
-DETAIL_TYPE_FORMATTERS = {datetime: fmt_datetime, date: fmt_date,
+DETAIL_TYPE_FORMATTERS = {datetime: fmt_datetime, date: fmt_date, bool: fmt_bool,
                           **typefmt.DETAIL_FORMATTERS}
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import typing as t
-from datetime import datetime
 
 import sqlalchemy as sa
 from flask import request
@@ -18,12 +17,7 @@ from models.registry import APPLICATION_STATUSES
 
 from .base import SecuredModelView
 from .formatters import (
-    DETAIL_TYPE_FORMATTERS,
-    EXPORT_TYPE_FORMATTERS,
-    TYPE_FORMATTERS,
     code_label,
-    fmt_bool,
-    fmt_datetime,
     mapping_label,
 )
 from .search import IndexedSearchMixin, NikAjaxLoader, prefix_range, text_match
@@ -81,7 +75,6 @@ class ApplicantView(IndexedSearchMixin, SecuredModelView):
     column_labels = APPLICANT_LABELS
     column_searchable_list = ("nik", "name")
     column_filters = ("marital_status", "sex", "village_code", "birth_date")
-    column_default_sort = ("id", True)
     column_sortable_list = ("name", "birth_date")
     column_formatters = {
         "sex": code_label(codes.SEX),
@@ -92,9 +85,6 @@ class ApplicantView(IndexedSearchMixin, SecuredModelView):
         "citizenship": code_label(codes.CITIZENSHIP),
         "village_code": village_label,
     }
-    column_type_formatters = TYPE_FORMATTERS
-    column_type_formatters_export = EXPORT_TYPE_FORMATTERS
-    column_type_formatters_detail = DETAIL_TYPE_FORMATTERS
     column_choices = {
         "sex": list(codes.SEX),
         "marital_status": list(codes.MARITAL_STATUS),
@@ -192,13 +182,6 @@ class ApplicationView(ApplicationStepsMixin, IndexedSearchMixin, SecuredModelVie
     column_filters = ("status", "submitted_at")
     column_choices = {"status": [(s, STATUS_LABELS[s]) for s in APPLICATION_STATUSES]}
     column_formatters = {"status": mapping_label(STATUS_LABELS)}
-    # Flask-Admin takes the first isinstance() match and a datetime is a date: the
-    # datetime formatter goes first so the times (WITA) are shown, not just the day.
-    column_type_formatters = {datetime: fmt_datetime, **TYPE_FORMATTERS}
-    column_type_formatters_export = {datetime: fmt_datetime, **EXPORT_TYPE_FORMATTERS}
-    column_type_formatters_detail = {datetime: fmt_datetime, bool: fmt_bool,
-                                     **DETAIL_TYPE_FORMATTERS}
-    column_default_sort = ("id", True)
     column_sortable_list = ("submitted_at",)
     form_columns = ("applicant", "f102_complete")
     form_ajax_refs = {

@@ -27,9 +27,6 @@ from models.standard import EDITABLE_FIELDS, current_standard, publish_version
 
 from .base import SecuredModelView, actor
 from .formatters import (
-    DETAIL_TYPE_FORMATTERS,
-    EXPORT_TYPE_FORMATTERS,
-    TYPE_FORMATTERS,
     mapping_label,
 )
 from .search import IndexedSearchMixin, prefix_ajax_loader, prefix_range
@@ -38,14 +35,7 @@ COMPLAINT_STATUS_LABELS = {"new": _l("New"), "in_progress": _l("In progress"),
                            "resolved": _l("Resolved"), "rejected": _l("Rejected")}
 
 
-class _Formatted(SecuredModelView):
-    column_type_formatters = TYPE_FORMATTERS
-    column_type_formatters_export = EXPORT_TYPE_FORMATTERS
-    column_type_formatters_detail = DETAIL_TYPE_FORMATTERS
-    column_default_sort = ("id", True)
-
-
-class ComplaintView(IndexedSearchMixin, _Formatted):
+class ComplaintView(IndexedSearchMixin, SecuredModelView):
     entity = "complaint"
     column_list = ("ticket", "received_at", "channel", "kind", "subject", "status",
                    "assigned_to")
@@ -112,7 +102,7 @@ class ComplaintView(IndexedSearchMixin, _Formatted):
                                   "application")
 
 
-class DisruptionView(_Formatted):
+class DisruptionView(SecuredModelView):
     entity = "disruption"
     column_list = ("kind", "started_at", "ended_at", "description", "reported_by")
     column_details_list = ("kind", "started_at", "ended_at", "description", "reported_by",
@@ -164,7 +154,7 @@ def parse_channels(text: str) -> list[dict[str, str]]:
     return out
 
 
-class ServiceStandardView(_Formatted):
+class ServiceStandardView(SecuredModelView):
     """Each save publishes a new version; older versions stay readable."""
 
     entity = "service_standard"

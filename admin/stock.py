@@ -26,9 +26,6 @@ from models.stock import (
 
 from .base import SecuredModelView
 from .formatters import (
-    DETAIL_TYPE_FORMATTERS,
-    EXPORT_TYPE_FORMATTERS,
-    TYPE_FORMATTERS,
     mapping_label,
 )
 from .printing import (
@@ -41,14 +38,11 @@ from .search import IndexedSearchMixin, prefix_range
 __all__ = ["BlankReceiptView", "BlankView", "CardView", "PrintBatchView", "PrinterView"]
 
 
-class _Formatted(PrintingScreenMixin, SecuredModelView):
-    column_type_formatters = TYPE_FORMATTERS
-    column_type_formatters_export = EXPORT_TYPE_FORMATTERS
-    column_type_formatters_detail = DETAIL_TYPE_FORMATTERS
-    column_default_sort = ("id", True)
+class _PrintingView(PrintingScreenMixin, SecuredModelView):
+    """A printing screen: shows the low-stock warning."""
 
 
-class BlankReceiptView(_Formatted):
+class BlankReceiptView(_PrintingView):
     entity = "blank_receipt"
     column_list = ("received_at", "reference", "serial_first", "serial_last", "quantity",
                    "received_by")
@@ -87,7 +81,7 @@ class BlankReceiptView(_Formatted):
         return super().create_model(form)
 
 
-class BlankView(BlankActionsMixin, IndexedSearchMixin, _Formatted):
+class BlankView(BlankActionsMixin, IndexedSearchMixin, _PrintingView):
     entity = "blank"
     column_list = ("serial", "status", "receipt", "status_reason", "updated_at")
     column_details_list = column_list
@@ -106,7 +100,7 @@ class BlankView(BlankActionsMixin, IndexedSearchMixin, _Formatted):
         return prefix_range(Blank.serial, term) if term.isdigit() else None
 
 
-class PrintBatchView(BatchStepsMixin, _Formatted):
+class PrintBatchView(BatchStepsMixin, _PrintingView):
     entity = "print_batch"
     column_list = ("number", "status", "created_by", "created_at", "approved_by",
                    "printed_at")
@@ -128,7 +122,7 @@ class PrintBatchView(BatchStepsMixin, _Formatted):
     form_columns = ()
 
 
-class CardView(_Formatted):
+class CardView(_PrintingView):
     entity = "card"
     column_list = ("blank", "application", "status", "printed_at", "storage_location",
                    "handed_over_at")
@@ -154,7 +148,7 @@ class CardView(_Formatted):
     column_formatters = {"status": mapping_label(CARD_STATUS_LABELS)}
 
 
-class PrinterView(_Formatted):
+class PrinterView(_PrintingView):
     entity = "printer"
     column_list = ("name", "offset_x_mm", "offset_y_mm", "active", "updated_at")
     column_details_list = column_list
