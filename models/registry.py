@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import secrets
 from datetime import date, datetime
+from typing import Any
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from . import codes, validation, wilayah
-from .db import db, utcnow
+from .db import db, office_today, utcnow
 from .errors import DomainError
 
 
@@ -192,15 +193,19 @@ class Application(db.Model):
         return self.number
 
 
-def new_reference(prefix: str, width: int = 4) -> str:
-    """A human-readable number: PREFIX-YYMMDD-NNNN, next free one of the day."""
-    today = utcnow().strftime("%y%m%d")
-    head = f"{prefix}-{today}-"
-    last = db.session.execute(
-        sa.select(sa.func.max(Application.number)).where(Application.number.like(head + "%"))
-    ).scalar()
+def day_number(column: Any, prefix: str, width: int) -> str:
+    """A human-readable number PREFIX-YYMMDD-NNN…: the next free one of the office's day
+    (the unique constraint on `column` catches a concurrent duplicate)."""
+    head = f"{prefix}-{office_today():%y%m%d}-"
+    last = db.session.execute(sa.select(sa.func.max(column)).where(column.like(head + "%"))
+                              ).scalar()
     seq = int(last.rsplit("-", 1)[1]) + 1 if last else 1
     return f"{head}{seq:0{width}d}"
+
+
+def new_reference(prefix: str, width: int = 4) -> str:
+    """An application's receipt number, e.g. KTP-261124-0001."""
+    return day_number(Application.number, prefix, width)
 
 
 DISRUPTION_KINDS = ("network", "power", "equipment", "central_server", "blank_stock_out")

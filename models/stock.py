@@ -199,12 +199,9 @@ class PrintBatch(db.Model):
     __table_args__ = (sa.CheckConstraint(_in("status", BATCH_STATUSES), name="status"),)
 
     def on_create(self, actor) -> None:  # noqa: ANN001
-        today = utcnow().strftime("%y%m%d")
-        head = f"CTK-{today}-"
-        last = db.session.execute(
-            sa.select(sa.func.max(PrintBatch.number)).where(PrintBatch.number.like(head + "%"))
-        ).scalar()
-        self.number = f"{head}{int(last.rsplit('-', 1)[1]) + 1 if last else 1:03d}"
+        from .registry import day_number
+
+        self.number = day_number(PrintBatch.number, "CTK", 3)
         self.status = "draft"
         self.created_by_id = getattr(actor, "id", None)
 
