@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typing as t
 
-from flask import abort, flash, redirect, request, url_for
+from flask import Response, abort, flash, redirect, request, url_for
 from flask_admin import AdminIndexView, expose
 from flask_admin.babel import gettext as admin_gettext
 from flask_admin.contrib.sqla import ModelView
@@ -45,6 +45,24 @@ def neutralise_formula(value: t.Any) -> t.Any:
 
 def actor() -> t.Any:
     return current_user._get_current_object()
+
+
+def error_message(exc: DomainError | PermissionDenied) -> str:
+    """What a refused domain operation tells the user."""
+    return str(exc.message)
+
+
+def form_checked(name: str) -> bool:
+    """A checkbox of a hand-written form."""
+    return request.form.get(name) in ("y", "on", "1", "true")
+
+
+def pdf_response(data: bytes, filename: str, *, attachment: bool = False) -> Response:
+    response = Response(data, mimetype="application/pdf")
+    disposition = "attachment" if attachment else "inline"
+    response.headers["Content-Disposition"] = f'{disposition}; filename="{filename}"'
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    return response
 
 
 class OfficeForm(BaseForm):

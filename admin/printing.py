@@ -57,7 +57,14 @@ from models.standard import current_standard
 from models.stock import BLANK_STATUS_LABELS, BLANK_STATUSES, CARD_STATUS_LABELS
 from models.uploads import open_stored
 
-from .base import SecuredMixin, actor, forbidden
+from .base import (
+    SecuredMixin,
+    actor,
+    error_message,
+    forbidden,
+    form_checked,
+    pdf_response,
+)
 from .people import ApplicationView as _ApplicationView
 from .workflow import parse_date, wita
 
@@ -68,23 +75,6 @@ WRITE_OFF_MAX = 5_000  # blanks in one write-off: a typo in a range must not emp
 
 
 # ------------------------------------------------------------------ shared helpers
-
-
-def _message(exc: DomainError | PermissionDenied) -> str:
-    return str(exc.message)
-
-
-def _checked(name: str) -> bool:
-    return request.form.get(name) in ("y", "on", "1", "true")
-
-
-
-def pdf_response(data: bytes, filename: str, *, attachment: bool = False) -> Response:
-    response = Response(data, mimetype="application/pdf")
-    disposition = "attachment" if attachment else "inline"
-    response.headers["Content-Disposition"] = f'{disposition}; filename="{filename}"'
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    return response
 
 
 def store_document_pdf(rel: str, data: bytes) -> str:
@@ -189,7 +179,7 @@ class ApplicationPrintingMixin:
             batch, numbers = ops.add_to_draft(applications, actor())
         except (DomainError, PermissionDenied) as exc:
             db.session.rollback()
-            flash(_message(exc), "danger")
+            flash(error_message(exc), "danger")
             return None
         flash(Markup('{} <a class="alert-link" href="{}" data-testid="batch-link">{}</a>').format(
             _("%(n)d application(s) added to print batch %(b)s.", n=len(numbers),
@@ -239,7 +229,7 @@ class BatchStepsMixin:
             return ops.create_batch(actor())
         except (DomainError, PermissionDenied) as exc:
             db.session.rollback()
-            flash(_message(exc), "danger")
+            flash(error_message(exc), "danger")
             return False
 
     def get_save_return_url(self, model: t.Any, is_created: bool = False) -> str:
@@ -302,7 +292,7 @@ class BatchStepsMixin:
             operation()
         except (DomainError, PermissionDenied) as exc:
             db.session.rollback()
-            flash(_message(exc), "danger")
+            flash(error_message(exc), "danger")
         else:
             flash(done, "success")
         return self._back(batch)
@@ -366,7 +356,7 @@ class BatchStepsMixin:
                                     override_reason=request.form.get("override_reason"))
         except (DomainError, PermissionDenied) as exc:
             db.session.rollback()
-            flash(_message(exc), "danger")
+            flash(error_message(exc), "danger")
             return self._back(batch)
         flash(_("Print batch %(n)s: %(c)d blank(s) allocated (%(first)s to %(last)s).",
                 n=batch.number, c=len(cards), first=cards[0].blank.serial,
@@ -382,7 +372,7 @@ class BatchStepsMixin:
             self._render_and_store(batch, printer)
         except (DomainError, PermissionDenied) as exc:
             db.session.rollback()
-            flash(_message(exc), "danger")
+            flash(error_message(exc), "danger")
             return False
         except Exception:  # the blanks are allocated: say so, keep the page usable
             db.session.rollback()
@@ -480,7 +470,7 @@ class BlankActionsMixin:
             serials = ops.destroy_spoiled(blanks, user, note)
         except (DomainError, PermissionDenied) as exc:
             db.session.rollback()
-            flash(_message(exc), "danger")
+            flash(error_message(exc), "danger")
             return None
         flash(_("%(n)d spoiled blank(s) destroyed.", n=len(serials)), "success")
         blanks = sorted(blanks, key=lambda b: b.serial)
@@ -526,7 +516,7 @@ class BlankActionsMixin:
                 except (DomainError, PermissionDenied) as exc:
                     db.session.rollback()
                     field = getattr(exc, "field", None)
-                    errors[field if field in form else "_"] = _message(exc)
+                    errors[field if field in form else "_"] = error_message(exc)
                 else:
                     flash(_("%(n)d blank(s) written off as %(k)s.", n=n,
                             k=WRITE_OFF_KINDS[form["kind"]]), "success")
@@ -625,7 +615,7 @@ class ReconciliationView(PrintingPage):
         try:
             rec = ops.reconcile(start, end)
         except DomainError as exc:
-            flash(_message(exc), "danger")
+            flash(error_message(exc), "danger")
         statuses = [(s, BLANK_STATUS_LABELS[s], rec.status_counts.get(s, 0) if rec else 0)
                     for s in BLANK_STATUSES]
         return self.render("admin/printing/reconciliation.html", rec=rec, start=start,
@@ -641,7 +631,7 @@ class ReconciliationView(PrintingPage):
         try:
             rec = ops.reconcile(start, end)
         except DomainError as exc:
-            flash(_message(exc), "danger")
+            flash(error_message(exc), "danger")
             return redirect(url_for(".index", start=start.isoformat(), end=end.isoformat()))
         from printing.documents import render_reconciliation
 
@@ -687,7 +677,7 @@ class CustodyView(PrintingPage):
             ops.move_card(card, actor(), request.form.get("storage_location") or "")
         except (DomainError, PermissionDenied) as exc:
             db.session.rollback()
-            flash(_message(exc), "danger")
+            flash(error_message(exc), "danger")
         else:
             flash(_("Card on blank %(s)s is now kept at %(l)s.", s=card.blank.serial,
                     l=card.storage_location), "success")
@@ -702,8 +692,8 @@ class CustodyView(PrintingPage):
         if request.method == "POST":
             form = {"receiver_name": (request.form.get("receiver_name") or "").strip(),
                     "relation": request.form.get("relation") or "",
-                    "id_checked": _checked("id_checked"),
-                    "authority_letter": _checked("authority_letter")}
+                    "id_checked": form_checked("id_checked"),
+                    "authority_letter": form_checked("authority_letter")}
             try:
                 ops.hand_over(card, actor(), receiver_name=form["receiver_name"],
                               relation=form["relation"], id_checked=form["id_checked"],
@@ -713,9 +703,9 @@ class CustodyView(PrintingPage):
                 db.session.rollback()
                 field = getattr(exc, "field", None)
                 if field in form:
-                    errors[field] = _message(exc)
+                    errors[field] = error_message(exc)
                 else:
-                    flash(_message(exc), "danger")
+                    flash(error_message(exc), "danger")
             else:
                 receipt = url_for(".receipt_view", id=card.id)
                 flash(Markup(

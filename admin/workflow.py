@@ -38,7 +38,14 @@ from models.permissions import allowed
 from models.registry import APPLICATION_STATUSES, OPEN_STATUSES
 from models.uploads import open_stored, store_document, store_image
 
-from .base import SecuredMixin, actor, forbidden
+from .base import (
+    SecuredMixin,
+    actor,
+    error_message,
+    forbidden,
+    form_checked,
+    pdf_response,
+)
 from .search import prefix_range
 
 CLOSED_STATUSES = tuple(s for s in APPLICATION_STATUSES if s not in OPEN_STATUSES)
@@ -133,14 +140,6 @@ def _upload(name: str) -> bytes | None:
     return data  # b"" for a chosen but empty file: the upload check says so
 
 
-def _message(exc: DomainError | PermissionDenied) -> str:
-    return str(exc.message)
-
-
-def _checked(name: str) -> bool:
-    return request.form.get(name) in ("y", "on", "1", "true")
-
-
 def _local_midnight_utc(day: date) -> datetime:
     """00:00 WITA of `day` as the naive UTC the database stores."""
     zone = ZoneInfo(str(get_timezone()))
@@ -200,7 +199,7 @@ class IntakeView(SecuredMixin, BaseView):
         if applicant is None:
             flash(_("No resident with NIK %(nik)s is registered.", nik=nik), "danger")
             return self.render("admin/workflow/intake.html", **context)
-        f102 = _checked("f102_complete")
+        f102 = form_checked("f102_complete")
         try:
             kk_copy = None
             data = _upload("kk_copy")
@@ -211,7 +210,7 @@ class IntakeView(SecuredMixin, BaseView):
                                               kk_copy=kk_copy)
         except (DomainError, PermissionDenied) as exc:
             db.session.rollback()
-            flash(_message(exc), "danger")
+            flash(error_message(exc), "danger")
             context["f102_checked"] = f102
             return self.render("admin/workflow/intake.html", **context)
         receipt = url_for("application.receipt_view", id=application.id)
@@ -284,7 +283,7 @@ class ApplicationStepsMixin:
             operation()
         except (DomainError, PermissionDenied) as exc:
             db.session.rollback()
-            flash(_message(exc), "danger")
+            flash(error_message(exc), "danger")
         else:
             flash(done, "success")
         return self._back(application)
@@ -304,8 +303,8 @@ class ApplicationStepsMixin:
                 if signature_data is not None:
                     signature = store_image(root, signature_data, "signature")
             wf.record(application, actor(), photo=photo, signature=signature,
-                      fingerprints_captured=_checked("fingerprints_captured"),
-                      iris_captured=_checked("iris_captured"))
+                      fingerprints_captured=form_checked("fingerprints_captured"),
+                      iris_captured=form_checked("iris_captured"))
 
         return self._run(application, operation,
                          _("Recording of %(n)s saved.", n=application.number))
@@ -367,11 +366,7 @@ class ApplicationStepsMixin:
         from printing.receipt import render_receipt
 
         pdf = render_receipt(application, status_url=public_status_url())
-        response = Response(pdf, mimetype="application/pdf")
-        response.headers["Content-Disposition"] = (
-            f'inline; filename="tanda-terima-{application.number}.pdf"')
-        response.headers["X-Content-Type-Options"] = "nosniff"
-        return response
+        return pdf_response(pdf, f"tanda-terima-{application.number}.pdf")
 
 
 def public_status_url() -> str:
