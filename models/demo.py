@@ -229,22 +229,22 @@ class _Builder:
         earliest = _add_years(self.today, -(age + 1)) + timedelta(days=1)
         return self.date_between(earliest, latest)
 
+    def _unique(self, head: str, taken: set[str]) -> str:
+        """head + a random serial 0001-9999 not used before."""
+        while True:
+            number = head + f"{self.rng.randint(1, 9999):04d}"
+            if number not in taken:
+                taken.add(number)
+                return number
+
     def nik(self, village: wilayah.Village, birth: date, sex: str) -> str:
         day = birth.day + (40 if sex == FEMALE else 0)
         head = village.district_code.replace(".", "") + f"{day:02d}{birth:%m%y}"
-        while True:
-            nik = head + f"{self.rng.randint(1, 9999):04d}"
-            if nik not in self.niks:
-                self.niks.add(nik)
-                return nik
+        return self._unique(head, self.niks)
 
     def kk_number(self, village: wilayah.Village, issued: date) -> str:
         head = village.district_code.replace(".", "") + f"{issued:%d%m%y}"
-        while True:
-            kk = head + f"{self.rng.randint(1, 9999):04d}"
-            if kk not in self.kks:
-                self.kks.add(kk)
-                return kk
+        return self._unique(head, self.kks)
 
     def phone(self) -> str:
         return self.rng.choice(PHONE_PREFIXES) + f"{self.rng.randint(0, 99_999_999):08d}"
