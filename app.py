@@ -15,7 +15,7 @@ from sqlalchemy import text
 import config as config_module
 from extensions import babel, csrf, login_manager, migrate
 from models import audit, db
-from models.user import load_user_by_session_id
+from models.users import load_user_by_session_id
 
 ROOT = Path(__file__).resolve().parent
 

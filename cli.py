@@ -10,8 +10,7 @@ import click
 from flask import Flask
 from flask.cli import AppGroup
 
-from models import DomainError, db
-from models import user as users
+from models import DomainError, db, users
 from models.permissions import ROLES
 
 user_cli = AppGroup("user", help="Staff accounts.")
@@ -60,7 +59,7 @@ def demo_data_command(applicants: int, if_empty: bool) -> None:
     """Fill an EMPTY database with demo accounts and residents; prints the logins."""
     from flask import current_app
 
-    from models.demo import DatabaseNotEmpty, generate
+    from demo.generate import DatabaseNotEmpty, generate
 
     saved = Path(current_app.instance_path) / "demo_logins.txt"
     try:

@@ -8,8 +8,7 @@ from flask_babel import lazy_gettext as _l
 from wtforms.fields import BooleanField, PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, EqualTo, Length, Optional, Regexp
 
-from models import DomainError, db
-from models import user as users
+from models import DomainError, db, users
 from models.audit import verify_chain
 from models.permissions import ROLE_LABELS, ROLES, PermissionDenied
 

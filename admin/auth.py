@@ -9,7 +9,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
 from forms.auth import LoginForm
-from models import user as users
+from models import users
 
 bp = Blueprint("auth", __name__)
 

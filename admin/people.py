@@ -11,9 +11,8 @@ from wtforms.fields import DateField, SelectField
 from wtforms.validators import DataRequired, Length, Optional
 
 from forms.validators import KKNumber, NikFormat, NotInFuture, PersonName, Phone, RtRw
-from models import Applicant, Application, codes, wilayah
-from models import workflow as wf
-from models.registry import APPLICATION_STATUSES
+from models import Applicant, Application, applications, codes, wilayah
+from models.applications import APPLICATION_STATUSES
 
 from .base import SecuredModelView
 from .formatters import (
@@ -45,7 +44,7 @@ APPLICANT_LABELS = {
 }
 
 # One list of state names: the domain's.
-STATUS_LABELS = wf.STATUS_LABELS
+STATUS_LABELS = applications.STATUS_LABELS
 
 
 def village_label(view: t.Any, context: t.Any, model: t.Any, name: str) -> str:

@@ -49,12 +49,30 @@ from models import (
     db,
     utcnow,
 )
-from models import batches as ops
-from models import workflow as wf
-from models.db import office_today
+from models.applications import MIN_REASON_LENGTH, STATUS_LABELS
+from models.batches import (
+    add_to_draft,
+    attach_pdf,
+    batch_status_label,
+    confirm_card,
+    create_batch,
+    decide_batch,
+    print_batch,
+    remove_from_batch,
+    submit_batch,
+)
+from models.blanks import (
+    BLANK_STATUS_LABELS,
+    BLANK_STATUSES,
+    destroy_spoiled,
+    low_stock,
+    reconcile,
+    write_off,
+)
+from models.cards import CARD_STATUS_LABELS, RELATION_LABELS, hand_over, move_card, uncollected
+from models.office_time import office_today
 from models.permissions import allowed
 from models.standard import current_standard
-from models.stock import BLANK_STATUS_LABELS, BLANK_STATUSES, CARD_STATUS_LABELS
 from models.uploads import open_stored
 
 from .base import (
@@ -123,7 +141,7 @@ def stock_alert() -> StockAlert | None:
         threshold = current_standard().low_stock_threshold
     except DomainError:
         return None
-    low, available = ops.low_stock(threshold)
+    low, available = low_stock(threshold)
     return StockAlert(low, available, threshold)
 
 
@@ -176,7 +194,7 @@ class ApplicationPrintingMixin:
     def action_add_to_batch(self, ids: list[str]) -> None:
         applications = self.scoped_records(ids)  # type: ignore[attr-defined]
         try:
-            batch, numbers = ops.add_to_draft(applications, actor())
+            batch, numbers = add_to_draft(applications, actor())
         except (DomainError, PermissionDenied) as exc:
             db.session.rollback()
             flash(error_message(exc), "danger")
@@ -226,7 +244,7 @@ class BatchStepsMixin:
     # Creating a batch is a domain operation (number, audit), not a generic insert.
     def create_model(self, form: t.Any) -> t.Any:
         try:
-            return ops.create_batch(actor())
+            return create_batch(actor())
         except (DomainError, PermissionDenied) as exc:
             db.session.rollback()
             flash(error_message(exc), "danger")
@@ -248,11 +266,11 @@ class BatchStepsMixin:
         available = db.session.execute(
             sa.select(sa.func.count(Blank.id)).where(Blank.status == "available")).scalar()
         return {
-            "batch_status": ops.batch_status_label(status),
+            "batch_status": batch_status_label(status),
             "applications": applications,
             "cards": cards,
             "card_labels": CARD_STATUS_LABELS,
-            "app_labels": wf.STATUS_LABELS,
+            "app_labels": STATUS_LABELS,
             "may": may,
             "is_creator": batch.created_by_id == user.id,
             "show_decide": status == "submitted" and may["approve"]
@@ -269,7 +287,7 @@ class BatchStepsMixin:
             "needed": needed,
             "available": available,
             "pdf_stored": bool(batch.pdf_path),
-            "min_reason": wf.MIN_REASON_LENGTH,
+            "min_reason": MIN_REASON_LENGTH,
             "add_url": url_for("application.index_view", flt0_status_equals="print_ready")
             if status == "draft" and may["remove"] else None,
             "wita": wita,
@@ -313,20 +331,20 @@ class BatchStepsMixin:
                            upload_root=current_app.config["UPLOAD_FOLDER"])
         rel = batch_pdf_rel(batch)
         sha256 = store_document_pdf(rel, pdf)
-        ops.attach_pdf(batch, actor(), rel, sha256)
+        attach_pdf(batch, actor(), rel, sha256)
 
     # ---- draft
     @expose("/remove/", methods=("POST",))
     def remove_view(self) -> Response:
         batch = self._batch("application", "add_to_batch")
         application = _record_or_404(Application, request.form.get("application_id"))
-        return self._run(batch, lambda: ops.remove_from_batch(batch, application, actor()),
+        return self._run(batch, lambda: remove_from_batch(batch, application, actor()),
                          _("%(n)s removed from the batch.", n=application.number))
 
     @expose("/submit/", methods=("POST",))
     def submit_view(self) -> Response:
         batch = self._batch("print_batch", "submit")
-        return self._run(batch, lambda: ops.submit_batch(batch, actor()),
+        return self._run(batch, lambda: submit_batch(batch, actor()),
                          _("Print batch %(n)s sent for approval.", n=batch.number))
 
     # ---- decision
@@ -340,7 +358,7 @@ class BatchStepsMixin:
         approve = decision == "approve"
         done = (_("Print batch %(n)s approved.", n=batch.number) if approve
                 else _("Print batch %(n)s rejected.", n=batch.number))
-        return self._run(batch, lambda: ops.decide_batch(batch, actor(), approve,
+        return self._run(batch, lambda: decide_batch(batch, actor(), approve,
                                                          request.form.get("note")), done)
 
     # ---- printing and the PDF
@@ -352,7 +370,7 @@ class BatchStepsMixin:
             flash(_("Choose the printer the cards go into."), "danger")
             return self._back(batch)
         try:
-            cards = ops.print_batch(batch, actor(),
+            cards = print_batch(batch, actor(),
                                     override_reason=request.form.get("override_reason"))
         except (DomainError, PermissionDenied) as exc:
             db.session.rollback()
@@ -431,7 +449,7 @@ class BatchStepsMixin:
         done = (_("Card on blank %(s)s is good and in custody.", s=serial) if good else
                 _("Card on blank %(s)s recorded as spoiled; its application can be printed "
                   "again.", s=serial))
-        return self._run(batch, lambda: ops.confirm_card(
+        return self._run(batch, lambda: confirm_card(
             card, actor(), good, storage_location=request.form.get("storage_location"),
             reason=request.form.get("reason")), done)
 
@@ -467,7 +485,7 @@ class BlankActionsMixin:
         user = actor()
         note = _("Destruction of spoiled blanks")
         try:
-            serials = ops.destroy_spoiled(blanks, user, note)
+            serials = destroy_spoiled(blanks, user, note)
         except (DomainError, PermissionDenied) as exc:
             db.session.rollback()
             flash(error_message(exc), "danger")
@@ -512,7 +530,7 @@ class BlankActionsMixin:
                 errors["kind"] = _("Choose lost or returned.")
             if not errors:
                 try:
-                    n = ops.write_off(blanks, actor(), form["kind"], form["reason"])
+                    n = write_off(blanks, actor(), form["kind"], form["reason"])
                 except (DomainError, PermissionDenied) as exc:
                     db.session.rollback()
                     field = getattr(exc, "field", None)
@@ -524,7 +542,8 @@ class BlankActionsMixin:
             if "_" in errors:
                 flash(errors.pop("_"), "danger")
         return self.render("admin/printing/write_off.html", form=form,  # type: ignore[attr-defined]
-                           errors=errors, kinds=WRITE_OFF_KINDS, min_reason=wf.MIN_REASON_LENGTH)
+                           errors=errors, kinds=WRITE_OFF_KINDS,
+                           min_reason=MIN_REASON_LENGTH)
 
     @staticmethod
     def _blanks_from(text: str, errors: dict[str, str]) -> list[Blank]:
@@ -613,7 +632,7 @@ class ReconciliationView(PrintingPage):
             flash(message, "warning")
         rec = None
         try:
-            rec = ops.reconcile(start, end)
+            rec = reconcile(start, end)
         except DomainError as exc:
             flash(error_message(exc), "danger")
         statuses = [(s, BLANK_STATUS_LABELS[s], rec.status_counts.get(s, 0) if rec else 0)
@@ -629,7 +648,7 @@ class ReconciliationView(PrintingPage):
                 flash(message, "danger")
             return redirect(url_for(".index"))
         try:
-            rec = ops.reconcile(start, end)
+            rec = reconcile(start, end)
         except DomainError as exc:
             flash(error_message(exc), "danger")
             return redirect(url_for(".index", start=start.isoformat(), end=end.isoformat()))
@@ -655,7 +674,7 @@ class CustodyView(PrintingPage):
     def index(self) -> t.Any:
         flag_days = current_standard().uncollected_flag_days
         term = " ".join((request.args.get("q") or "").split()).upper()
-        rows = ops.uncollected()
+        rows = uncollected()
         if term:
             rows = [(c, d) for c, d in rows
                     if term in c.application.number.upper()
@@ -674,7 +693,7 @@ class CustodyView(PrintingPage):
     def move_view(self) -> Response:
         card = self._card("store")
         try:
-            ops.move_card(card, actor(), request.form.get("storage_location") or "")
+            move_card(card, actor(), request.form.get("storage_location") or "")
         except (DomainError, PermissionDenied) as exc:
             db.session.rollback()
             flash(error_message(exc), "danger")
@@ -695,7 +714,7 @@ class CustodyView(PrintingPage):
                     "id_checked": form_checked("id_checked"),
                     "authority_letter": form_checked("authority_letter")}
             try:
-                ops.hand_over(card, actor(), receiver_name=form["receiver_name"],
+                hand_over(card, actor(), receiver_name=form["receiver_name"],
                               relation=form["relation"], id_checked=form["id_checked"],
                               authority_letter=form["authority_letter"],
                               secret=current_app.config["SECRET_KEY"])
@@ -719,7 +738,7 @@ class CustodyView(PrintingPage):
             flash(_("Only a card in custody can be handed over."), "warning")
             return redirect(url_for(".index"))
         return self.render("admin/printing/handover.html", card=card, form=form,
-                           errors=errors, relations=ops.RELATION_LABELS, wita=wita)
+                           errors=errors, relations=RELATION_LABELS, wita=wita)
 
     @expose("/receipt/")
     def receipt_view(self) -> Response:

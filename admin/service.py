@@ -12,17 +12,23 @@ from wtforms.fields import DateField, IntegerField, SelectField, TextAreaField
 from wtforms.validators import DataRequired, NumberRange, ValidationError
 
 from models import Application, DomainError, db
-from models.complaint import (
+from models.complaints import (
     CHANNEL_LABELS,
     CHANNELS,
     KIND_LABELS,
     KINDS,
+    record_complaint,
 )
-from models.complaint import (
+from models.complaints import (
     STATUSES as COMPLAINT_STATUSES,
 )
 from models.permissions import PermissionDenied
-from models.registry import DISRUPTION_KINDS, DISRUPTION_LABELS, close_disruption
+from models.service_clock import (
+    DISRUPTION_KINDS,
+    DISRUPTION_LABELS,
+    close_disruption,
+    open_disruption,
+)
 from models.standard import EDITABLE_FIELDS, current_standard, publish_version
 
 from .base import SecuredModelView, actor
@@ -80,6 +86,10 @@ class ComplaintView(IndexedSearchMixin, SecuredModelView):
             min_chars=4, placeholder=_l("Type the receipt number, e.g. KTP-2611")),
     }
 
+    def create_record(self, model: t.Any) -> list[str]:
+        record_complaint(model, actor())
+        return []
+
     def search_rules(self, term: str) -> t.Any:
         from models import Complaint
 
@@ -120,6 +130,10 @@ class DisruptionView(SecuredModelView):
                             choices=[(k, DISRUPTION_LABELS[k]) for k in DISRUPTION_KINDS]),
         "description": TextAreaField(_l("Description"), validators=[DataRequired()]),
     }
+
+    def create_record(self, model: t.Any) -> list[str]:
+        open_disruption(model, actor())
+        return []
 
     @action("close", _l("Close disruption"), _l("Mark the selected disruptions as over?"))
     def action_close(self, ids: list[str]) -> None:

@@ -15,16 +15,11 @@ from wtforms.validators import DataRequired, NumberRange
 
 from forms.validators import NotInFuture
 from models import BlankReceipt, db
-from models.stock import (
-    BATCH_STATUS_LABELS,
-    BATCH_STATUSES,
-    BLANK_STATUS_LABELS,
-    BLANK_STATUSES,
-    CARD_STATUS_LABELS,
-    CARD_STATUSES,
-)
+from models.batches import BATCH_STATUS_LABELS, BATCH_STATUSES
+from models.blanks import BLANK_STATUS_LABELS, BLANK_STATUSES, receive_blanks
+from models.cards import CARD_STATUS_LABELS, CARD_STATUSES
 
-from .base import SecuredModelView
+from .base import SecuredModelView, actor
 from .formatters import (
     mapping_label,
 )
@@ -79,6 +74,10 @@ class BlankReceiptView(_PrintingView):
             return False
         form.reference.data = reference
         return super().create_model(form)
+
+    def create_record(self, model: t.Any) -> list[str]:
+        receive_blanks(model, actor())
+        return []
 
 
 class BlankView(BlankActionsMixin, IndexedSearchMixin, _PrintingView):

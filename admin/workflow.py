@@ -31,11 +31,22 @@ from markupsafe import Markup
 from sqlalchemy.orm import contains_eager
 from werkzeug.routing import BuildError
 
-from models import Applicant, Application, DomainError, PermissionDenied, db, utcnow, wilayah
-from models import workflow as wf
-from models.db import office_today
+from models import (
+    Applicant,
+    Application,
+    DomainError,
+    PermissionDenied,
+    applications,
+    db,
+    intake,
+    service_clock,
+    utcnow,
+    wilayah,
+)
+from models import eligibility as eligibility_rules
+from models.applications import APPLICATION_STATUSES, OPEN_STATUSES
+from models.office_time import office_today
 from models.permissions import allowed
-from models.registry import APPLICATION_STATUSES, OPEN_STATUSES
 from models.uploads import open_stored, store_document, store_image
 
 from .base import (
@@ -94,7 +105,7 @@ class ClockView:
 
 
 def clock_view(application: Application, now: datetime | None = None) -> ClockView:
-    c = wf.clock(application, now)
+    c = service_clock.clock(application, now)
     deadline = wita(c.deadline)
     if c.deadline is None:
         return ClockView("", _("The clock has not started."), False, None, False)
@@ -114,7 +125,7 @@ def clock_view(application: Application, now: datetime | None = None) -> ClockVi
 
 
 def state_allows(application: Application, step: str) -> bool:
-    return application.status in wf.TRANSITIONS[step][0]
+    return application.status in applications.TRANSITIONS[step][0]
 
 
 def available_steps(user: t.Any, application: Application) -> list[str]:
@@ -181,9 +192,9 @@ class IntakeView(SecuredMixin, BaseView):
             return context
         today = office_today()
         context.update(
-            age=wf.age_on(applicant.birth_date, today),
-            eligibility=wf.eligibility(applicant, on=today),
-            open_applications=wf.open_applications_of(applicant),
+            age=eligibility_rules.age_on(applicant.birth_date, today),
+            eligibility=eligibility_rules.eligibility(applicant, on=today),
+            open_applications=applications.open_applications_of(applicant),
             village=applicant.village,
         )
         return context
@@ -206,7 +217,7 @@ class IntakeView(SecuredMixin, BaseView):
             # Unticked F-1.02: nothing is stored, the domain says what is missing.
             if f102 and data is not None:
                 kk_copy = store_document(current_app.config["UPLOAD_FOLDER"], data)
-            application = wf.open_application(applicant, actor(), f102_complete=f102,
+            application = intake.open_application(applicant, actor(), f102_complete=f102,
                                               kk_copy=kk_copy)
         except (DomainError, PermissionDenied) as exc:
             db.session.rollback()
@@ -251,15 +262,15 @@ class ApplicationStepsMixin:
         files = {kind: url_for(".file_view", kind=kind, id=application.id)
                  for kind, column in FILE_KINDS.items() if getattr(application, column)}
         return {
-            "status_label": wf.status_label(application.status),
-            "eligibility": wf.eligibility(application.applicant,
+            "status_label": applications.status_label(application.status),
+            "eligibility": eligibility_rules.eligibility(application.applicant,
                                           standard=application.standard),
             "clock": clock_view(application),
             "steps": available_steps(user, application),
             "files": files,
             "receipt_url": url_for(".receipt_view", id=application.id)
             if application.submitted_at else None,
-            "min_reason": wf.MIN_REASON_LENGTH,
+            "min_reason": applications.MIN_REASON_LENGTH,
         }
 
     # ---- helpers
@@ -302,7 +313,7 @@ class ApplicationStepsMixin:
                     photo = store_image(root, photo_data, "photo")
                 if signature_data is not None:
                     signature = store_image(root, signature_data, "signature")
-            wf.record(application, actor(), photo=photo, signature=signature,
+            applications.record(application, actor(), photo=photo, signature=signature,
                       fingerprints_captured=form_checked("fingerprints_captured"),
                       iris_captured=form_checked("iris_captured"))
 
@@ -315,7 +326,7 @@ class ApplicationStepsMixin:
         result = request.form.get("result", "")
         return self._run(
             application,
-            lambda: wf.enter_siak_result(application, actor(), result,
+            lambda: applications.enter_siak_result(application, actor(), result,
                                          request.form.get("note")),
             _("SIAK result of %(n)s saved.", n=application.number))
 
@@ -323,14 +334,16 @@ class ApplicationStepsMixin:
     def reject_view(self) -> Response:
         application = self._guard("reject")
         return self._run(application,
-                         lambda: wf.reject(application, actor(), request.form.get("reason")),
+                         lambda: applications.reject(application, actor(),
+                                                  request.form.get("reason")),
                          _("Application %(n)s rejected.", n=application.number))
 
     @expose("/cancel/", methods=("POST",))
     def cancel_view(self) -> Response:
         application = self._guard("cancel")
         return self._run(application,
-                         lambda: wf.cancel(application, actor(), request.form.get("reason")),
+                         lambda: applications.cancel(application, actor(),
+                                                  request.form.get("reason")),
                          _("Application %(n)s cancelled.", n=application.number))
 
     # ---- stored files and the receipt
@@ -485,13 +498,14 @@ class QueueView(SecuredMixin, BaseView):
                   for a in rows],
             more=more,
             limit=QUEUE_LIMIT,
-            counts=[(s, wf.status_label(s), counts.get(s, 0)) for s in APPLICATION_STATUSES],
+            counts=[(s, applications.status_label(s), counts.get(s, 0))
+                    for s in APPLICATION_STATUSES],
             open_total=sum(counts.get(s, 0) for s in OPEN_STATUSES),
             closed_statuses=CLOSED_STATUSES,
-            status_labels={s: wf.status_label(s) for s in APPLICATION_STATUSES},
+            status_labels={s: applications.status_label(s) for s in APPLICATION_STATUSES},
             districts=wilayah.districts_of_sumba_timur(),
             state_choices=[("", _("Open (not closed)"))]
-            + [(s, wf.status_label(s)) for s in APPLICATION_STATUSES]
+            + [(s, applications.status_label(s)) for s in APPLICATION_STATUSES]
             + [("all", _("All states"))],
             refreshed=format_datetime(now, "HH:mm:ss"),
             may_view=allowed(current_user, "application", "view"),

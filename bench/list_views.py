@@ -47,7 +47,7 @@ from flask_admin.contrib.sqla import filters as sqla_filters  # noqa: E402
 
 from app import create_app  # noqa: E402
 from models import Applicant, codes, db, wilayah  # noqa: E402
-from models.user import User, create_user  # noqa: E402
+from models.users import User, create_user  # noqa: E402
 
 RESULTS = ROOT / "bench" / "results"
 DEFAULT_PG_URL = "postgresql://postgres@127.0.0.1:5432/test"

@@ -1,17 +1,25 @@
-"""Models and the domain rules of the KTP-el back-office.
+"""Models and the domain rules of the KTP-el back-office, one module per aggregate.
 
-No Flask request objects here: every operation takes the acting user.
+No Flask request objects here: every operation takes the acting user. Importing the
+package registers every entity with SQLAlchemy.
 """
 
+from .applications import Application
 from .audit import AuditEntry
-from .complaint import Complaint
-from .db import db, utcnow
+from .batches import PrintBatch
+from .blanks import Blank, BlankEvent, BlankReceipt
+from .cards import Card
+from .complaints import Complaint
+from .db import db
 from .errors import DomainError
+from .evaluations import EvaluationReport
+from .office_time import utcnow
 from .permissions import PermissionDenied, allowed, require
-from .registry import Applicant, Application, Disruption
-from .standard import EvaluationReport, ServiceStandard, current_standard
-from .stock import Blank, BlankEvent, BlankReceipt, Card, PrintBatch, Printer
-from .user import User
+from .printers import Printer
+from .residents import Applicant
+from .service_clock import Disruption
+from .standard import ServiceStandard, current_standard
+from .users import User
 
 __all__ = [
     "Applicant",

@@ -14,7 +14,8 @@ from sqlalchemy import event
 from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from .db import db, utcnow
+from .db import db
+from .office_time import utcnow
 
 # The web layer sets the client address per request; models never see `request`.
 current_ip: ContextVar[str | None] = ContextVar("current_ip", default=None)

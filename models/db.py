@@ -1,10 +1,10 @@
 """The SQLAlchemy handle shared by every model."""
 
-from datetime import UTC, date, datetime, timedelta
-
 from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import MetaData
 from sqlalchemy.orm import DeclarativeBase
+
+from .office_time import utcnow
 
 # Stable constraint names keep Alembic migrations identical on SQLite and PostgreSQL.
 NAMING_CONVENTION = {
@@ -22,15 +22,4 @@ class Base(DeclarativeBase):
 
 db = SQLAlchemy(model_class=Base)
 
-
-def utcnow() -> datetime:
-    """Naive UTC now: both databases store it the same way."""
-    return datetime.now(UTC).replace(tzinfo=None)
-
-
-OFFICE_UTC_OFFSET = timedelta(hours=8)  # WITA, Sumba Timur's time zone
-
-
-def office_today() -> date:
-    """Today's date in the office (WITA), whatever the server's zone."""
-    return (utcnow() + OFFICE_UTC_OFFSET).date()
+__all__ = ["Base", "NAMING_CONVENTION", "db", "utcnow"]

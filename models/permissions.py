@@ -10,6 +10,8 @@ from typing import Any
 
 from flask_babel import lazy_gettext as _l
 
+from .errors import DomainError
+
 RECORDING_OPERATOR = "recording_operator"
 PRINTING_OPERATOR = "printing_operator"
 HEAD_OF_DIVISION = "head_of_division"
@@ -122,14 +124,13 @@ MATRIX: dict[str, dict[str, set[str]]] = {
 }
 
 
-class PermissionDenied(Exception):
-    """The acting user's role does not allow this operation."""
+class PermissionDenied(DomainError):
+    """The acting user's role does not allow this operation (a refused DomainError)."""
 
     def __init__(self, entity: str, action: str) -> None:
-        super().__init__(f"{action} on {entity}")
+        super().__init__(_l("You do not have permission to do this."))
         self.entity = entity
         self.action = action
-        self.message = _l("You do not have permission to do this.")
 
 
 def _role_of(user: Any) -> str | None:
@@ -152,6 +153,13 @@ def require(user: Any, entity: str, action: str) -> None:
     """Raise PermissionDenied unless allowed: every domain operation starts here."""
     if not allowed(user, entity, action):
         raise PermissionDenied(entity, action)
+
+
+def is_known(entity: str, action: str) -> bool:
+    """Is (entity, action) a pair the matrix can grant? Start-up checks ask this."""
+    if entity not in ENTITIES:
+        return False
+    return action in CRUD_ACTIONS or action in DOMAIN_ACTIONS.get(entity, ())
 
 
 def actions_of(role: str, entity: str) -> set[str]:

@@ -1,4 +1,5 @@
-"""The published service standard, versioned, and the monthly evaluation report."""
+"""The published service standard, versioned: the values that drive the rules and the
+public page (nothing in the code hard-codes 17, 1 h or 24 h)."""
 
 from __future__ import annotations
 
@@ -9,8 +10,9 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from . import audit
-from .db import db, utcnow
+from .db import db
 from .errors import DomainError
+from .office_time import utcnow
 from .permissions import require
 
 # Values of the published standard Dukcapil/T/334/461/III/2022 (shared/seed).
@@ -150,24 +152,3 @@ def ensure_seed_standard() -> ServiceStandard:
     if existing is not None:
         return current_standard()
     return publish_version(None, dict(SEED_STANDARD))
-
-
-class EvaluationReport(db.Model):
-    """The monthly performance evaluation (B8), acknowledged by the head of office."""
-
-    __tablename__ = "evaluation_report"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    period: Mapped[str] = mapped_column(sa.String(7), unique=True)  # YYYY-MM
-    generated_at: Mapped[datetime] = mapped_column(default=utcnow)
-    generated_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))
-    pdf_path: Mapped[str | None] = mapped_column(sa.String(255))
-    pdf_sha256: Mapped[str | None] = mapped_column(sa.String(64))
-    acknowledged_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))
-    acknowledged_at: Mapped[datetime | None]
-
-    generated_by = relationship("User", foreign_keys=[generated_by_id])
-    acknowledged_by = relationship("User", foreign_keys=[acknowledged_by_id])
-
-    def __str__(self) -> str:
-        return self.period

@@ -15,9 +15,9 @@ from flask_babel import lazy_gettext as _l
 from stdnum.exceptions import InvalidComponent, ValidationError
 from stdnum.id import nik as stdnum_nik
 
-from models import wilayah
-from models.codes import FEMALE, MALE, SEX
-from models.db import office_today
+from . import wilayah
+from .codes import FEMALE, MALE, SEX
+from .office_time import format_date, office_today
 
 NAME_MAX_LENGTH = 60
 # SIAK accepts capitals, space, apostrophe, full stop, comma and hyphen in names.
@@ -56,10 +56,6 @@ def _today(today: date | None) -> date:
 def _as_date(d: date) -> date:
     # datetime is a subclass of date but cannot be compared with one.
     return d.date() if isinstance(d, datetime) else d
-
-
-def _fmt(d: date) -> str:
-    return d.strftime("%d-%m-%Y")
 
 
 def _quoted(chars: Iterable[str]) -> str:
@@ -193,7 +189,7 @@ def check_nik(
             raise InvalidValue(
                 _l(
                     "The birth date entered (%(date)s) is in the future.",
-                    date=_fmt(birth_date),
+                    date=format_date(birth_date),
                 )
             )
         # Compare two-digit years: the NIK does not encode the century.
@@ -204,7 +200,7 @@ def check_nik(
                     "The birth date in the NIK (%(nik_date)s) does not match the birth "
                     "date entered (%(date)s).",
                     nik_date=nik_date,
-                    date=_fmt(birth_date),
+                    date=format_date(birth_date),
                 )
             )
         resolved = birth_date
@@ -286,7 +282,7 @@ def check_kk_number(kk: str, today: date | None = None) -> str:
         raise InvalidValue(
             _l(
                 "The issue date in the KK number (%(date)s) is in the future.",
-                date=_fmt(issued),
+                date=format_date(issued),
             )
         )
     return value
@@ -348,7 +344,7 @@ def check_village_code(code: str) -> str:
 def check_not_future(d: date, today: date | None = None) -> date:
     """Return `d` unless it lies after today."""
     if _as_date(d) > _today(today):
-        raise InvalidValue(_l("The date %(date)s is in the future.", date=_fmt(d)))
+        raise InvalidValue(_l("The date %(date)s is in the future.", date=format_date(d)))
     return d
 
 

@@ -124,7 +124,7 @@ def _as_card_dict(item: Any, upload_root: str, issued_on: date | None) -> dict:
         if issued_on is not None:
             data["issue_date"] = f"{issued_on:%d-%m-%Y}"
         return data
-    from models.stock import Card
+    from models.cards import Card
 
     if isinstance(item, Card):
         on = issued_on or office_date(item.printed_at)

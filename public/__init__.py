@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, render_template
 
 from models import current_standard
-from models.complaint import CHANNEL_LABELS
+from models.complaints import CHANNEL_LABELS
 
 bp = Blueprint("public", __name__)
 

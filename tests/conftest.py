@@ -21,7 +21,7 @@ from app import create_app
 from models import db
 from models.permissions import ROLES
 from models.standard import ensure_seed_standard
-from models.user import User
+from models.users import User
 
 PASSWORD = "kata-sandi-uji-123"
 ON_POSTGRES = os.environ.get("KTP_TEST_DB") == "postgresql"

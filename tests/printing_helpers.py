@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from models import BlankReceipt, PrintBatch, crud, workflow
-from models import batches as ops
-from models.db import office_today
+from models import BlankReceipt, PrintBatch
+from models.blanks import receive_blanks
+from models.applications import enter_siak_result
+from models.batches import add_to_batch, create_batch, decide_batch, submit_batch
+from models.office_time import office_today
 from tests.conftest import user_of
 from tests.workflow_helpers import make_applicant, nik_for, recorded
 
@@ -17,7 +19,7 @@ def receive(first: int, count: int, reference: str | None = None,
         received_at=received_at or office_today(), reference=reference or f"BA-{first}",
         serial_first=f"{first:010d}", serial_last=f"{first + count - 1:010d}",
         quantity=count)
-    crud.create(user_of("printing_operator"), receipt)
+    receive_blanks(receipt, user_of("printing_operator"))
     return receipt
 
 
@@ -30,7 +32,7 @@ def print_ready(app, n: int, start_serial: int = 1) -> list:
         applicant = make_applicant(nik=nik_for(born, "1", serial=i + start_serial),
                                    birth_date=born, sex="1", name=f"UMBU NOMOR {chr(65 + i % 26)}")
         application = recorded(app, applicant, operator)
-        workflow.enter_siak_result(application, operator, "print_ready")
+        enter_siak_result(application, operator, "print_ready")
         out.append(application)
     return out
 
@@ -38,9 +40,9 @@ def print_ready(app, n: int, start_serial: int = 1) -> list:
 def batch_with(applications: list, approve: bool = True) -> PrintBatch:
     """A batch of these applications, submitted and (by default) approved."""
     printer = user_of("printing_operator")
-    batch = ops.create_batch(printer)
-    ops.add_to_batch(batch, applications, printer)
-    ops.submit_batch(batch, printer)
+    batch = create_batch(printer)
+    add_to_batch(batch, applications, printer)
+    submit_batch(batch, printer)
     if approve:
-        ops.decide_batch(batch, user_of("head_of_division"), True, "setuju")
+        decide_batch(batch, user_of("head_of_division"), True, "setuju")
     return batch

@@ -36,16 +36,20 @@ from models import (
     PrintBatch,
     User,
     audit,
-    crud,
+    blanks,
+    complaints,
     db,
+    editing,
+    intake,
+    service_clock,
     utcnow,
-    workflow,
 )
-from models.db import office_today
+from models.applications import enter_siak_result, record
+from models.office_time import office_today
 from models.permissions import ROLES, actions_of, allowed
 from models.standard import current_standard, ensure_seed_standard
 from models.uploads import store_document
-from models.user import create_user
+from models.users import create_user
 from tests.conftest import PASSWORD, Auth, _empty_database
 
 
@@ -168,7 +172,7 @@ def make_applicant() -> Applicant:
         birth_place="WAINGAPU", birth_date=date(1990, 8, 17), sex="2", blood_type="4",
         religion="2", marital_status="1", occupation="9", citizenship="1",
         address="JL. AHMAD YANI NO. 5", rt="003", rw="002", village_code="53.11.01.1001")
-    crud.create(_user("recording_operator"), applicant)
+    editing.create(_user("recording_operator"), applicant)
     return applicant
 
 
@@ -177,21 +181,21 @@ PDF_BYTES = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 
 def make_application() -> Application:
     kk_copy = store_document(current_app.config["UPLOAD_FOLDER"], PDF_BYTES)
-    return workflow.open_application(make_applicant(), _user("recording_operator"),
+    return intake.open_application(make_applicant(), _user("recording_operator"),
                                      f102_complete=True, kk_copy=kk_copy)
 
 
 def make_disruption() -> Disruption:
     disruption = Disruption(kind="network", description=f"Jaringan putus {next(_seq)}",
                             started_at=utcnow() - timedelta(minutes=5))
-    crud.create(_user("recording_operator"), disruption)
+    service_clock.open_disruption(disruption, _user("recording_operator"))
     return disruption
 
 
 def make_complaint() -> Complaint:
     complaint = Complaint(channel="phone", kind="complaint", subject="Antrean lama",
                           body=f"Menunggu terlalu lama ({next(_seq)})")
-    crud.create(_user("recording_operator"), complaint)
+    complaints.record_complaint(complaint, _user("recording_operator"))
     return complaint
 
 
@@ -201,7 +205,7 @@ def make_blank_receipt() -> BlankReceipt:
     receipt = BlankReceipt(received_at=office_today() - timedelta(days=1),
                            reference=f"BA-{n:04d}/DUKCAPIL", serial_first=str(first),
                            serial_last=str(first + 2), quantity=3)
-    crud.create(_user("printing_operator"), receipt)
+    blanks.receive_blanks(receipt, _user("printing_operator"))
     return receipt
 
 
@@ -212,12 +216,8 @@ def make_blank() -> Blank:
 
 
 def make_print_batch() -> PrintBatch:
-    try:
-        from models.batches import create_batch
-    except ImportError:  # before the print-batch domain existed
-        batch = PrintBatch()
-        crud.create(_user("printing_operator"), batch)
-        return batch
+    from models.batches import create_batch
+
     return create_batch(_user("printing_operator"))
 
 
@@ -238,7 +238,7 @@ def make_printer() -> Any:
     from models import Printer
 
     printer = Printer(name=f"PRINTER {next(_seq)}", offset_x_mm=0.5, offset_y_mm=-0.25)
-    crud.create(_user("printing_operator"), printer)
+    editing.create(_user("printing_operator"), printer)
     return printer
 
 
@@ -262,10 +262,10 @@ def make_print_ready_application() -> Application:
     operator = _user("recording_operator")
     application = make_application()
     root = current_app.config["UPLOAD_FOLDER"]
-    workflow.record(application, operator, photo=store_image(root, png_bytes(), "photo"),
+    record(application, operator, photo=store_image(root, png_bytes(), "photo"),
                     signature=store_image(root, png_bytes(), "signature"),
                     fingerprints_captured=True, iris_captured=True)
-    workflow.enter_siak_result(application, operator, "print_ready")
+    enter_siak_result(application, operator, "print_ready")
     return application
 
 

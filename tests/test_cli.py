@@ -10,6 +10,7 @@ import pytest
 import sqlalchemy as sa
 from flask_babel import gettext
 
+from demo.generate import DatabaseNotEmpty, generate
 from models import (
     Applicant,
     Application,
@@ -23,14 +24,15 @@ from models import (
     utcnow,
     wilayah,
 )
-from models.batches import reconcile, uncollected
-from models.db import office_today
-from models.demo import DatabaseNotEmpty, generate
+from models.applications import OPEN_STATUSES
+from models.blanks import reconcile
+from models.cards import uncollected
+from models.eligibility import eligibility
+from models.office_time import office_today
 from models.permissions import ROLES
-from models.registry import OPEN_STATUSES
+from models.service_clock import clock_start
 from models.standard import current_standard
 from models.validation import check_kk_number, check_nik
-from models.workflow import clock_start, eligibility
 from tests.conftest import PASSWORD, _empty_database
 
 LOGIN_LINE = re.compile(r"^\s+(\w+)\s+([a-z0-9._]+)\s+(\S{16})$", re.MULTILINE)

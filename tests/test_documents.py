@@ -19,9 +19,18 @@ import pytest
 from PIL import Image
 from pypdf import PdfReader
 
-from models import batches as ops
 from models import db
-from models.db import office_today
+from models.batches import (
+    add_to_batch,
+    confirm_card,
+    create_batch,
+    decide_batch,
+    print_batch,
+    submit_batch,
+)
+from models.blanks import Reconciliation, destroy_spoiled, reconcile
+from models.cards import hand_over
+from models.office_time import office_today
 from printing import cards as card_pdf
 from printing.cards import card_data, render_cards, render_preview
 from printing.documents import (
@@ -139,16 +148,16 @@ def make_batch(app, n: int, first_serial: int = 700):
     receive(first_serial, n + 5)
     apps = print_ready(app, n)
     printer = user_of("printing_operator")
-    batch = ops.create_batch(printer)
-    ops.add_to_batch(batch, apps, printer)
-    ops.submit_batch(batch, printer)
-    ops.decide_batch(batch, user_of("head_of_division"), True, "setuju")
+    batch = create_batch(printer)
+    add_to_batch(batch, apps, printer)
+    submit_batch(batch, printer)
+    decide_batch(batch, user_of("head_of_division"), True, "setuju")
     return batch, apps
 
 
 def printed_batch(app, n: int = 3):
     batch, apps = make_batch(app, n)
-    cards = ops.print_batch(batch, user_of("printing_operator"))
+    cards = print_batch(batch, user_of("printing_operator"))
     return batch, cards
 
 
@@ -320,7 +329,7 @@ def test_unknown_mode_is_refused(app):
 def test_manifest_lists_every_serial_nik_and_name(app):
     batch, cards = printed_batch(app, 4)
     printer = user_of("printing_operator")
-    ops.confirm_card(cards[1], printer, False, reason="tinta luntur")
+    confirm_card(cards[1], printer, False, reason="tinta luntur")
     pdf = render_manifest(batch, "KEPALA BIDANG UJI")
     assert_size(pages(pdf)[0], A4_MM, tolerance=0.5)
     text = text_of(pdf)
@@ -349,8 +358,8 @@ def handed_over_card(app):
     batch, cards = printed_batch(app, 1)
     card = cards[0]
     printer = user_of("printing_operator")
-    ops.confirm_card(card, printer, True, storage_location="LEMARI A")
-    ops.hand_over(card, printer, receiver_name="YOHANA RAMBU ATA", relation="spouse",
+    confirm_card(card, printer, True, storage_location="LEMARI A")
+    hand_over(card, printer, receiver_name="YOHANA RAMBU ATA", relation="spouse",
                   id_checked=True, authority_letter=True, secret=SECRET)
     return card
 
@@ -401,11 +410,11 @@ def test_qr_svg_is_a_scalable_svg():
 def test_destruction_report_lists_the_spoiled_serials(app):
     batch, cards = printed_batch(app, 3)
     printer = user_of("printing_operator")
-    ops.confirm_card(cards[0], printer, False, reason="tinta luntur")
-    ops.confirm_card(cards[2], printer, False, reason="kartu tergores")
+    confirm_card(cards[0], printer, False, reason="tinta luntur")
+    confirm_card(cards[2], printer, False, reason="kartu tergores")
     blanks = [cards[0].blank, cards[2].blank]
     head = user_of("head_of_division")
-    ops.destroy_spoiled(blanks, head, "dipotong dan dibakar")
+    destroy_spoiled(blanks, head, "dipotong dan dibakar")
     pdf = render_destruction_report(blanks, head.full_name, "dipotong dan dibakar",
                                     date(2025, 11, 24))
     assert_size(pages(pdf)[0], A4_MM, tolerance=0.5)
@@ -432,9 +441,9 @@ def test_in_words():
 
 def test_reconciliation_says_seimbang(app):
     batch, cards = printed_batch(app, 2)
-    ops.confirm_card(cards[0], user_of("printing_operator"), False, reason="tinta luntur")
+    confirm_card(cards[0], user_of("printing_operator"), False, reason="tinta luntur")
     today = office_today()
-    rec = ops.reconcile(today - timedelta(days=1), today)
+    rec = reconcile(today - timedelta(days=1), today)
     assert rec.balances
     pdf = render_reconciliation(rec, "PEGAWAI HEAD_OF_DIVISION")
     assert_size(pages(pdf)[0], A4_MM, tolerance=0.5)
@@ -448,7 +457,7 @@ def test_reconciliation_says_seimbang(app):
 
 
 def test_reconciliation_that_does_not_balance_says_so():
-    rec = ops.Reconciliation(
+    rec = Reconciliation(
         start=date(2025, 1, 1), end=date(2025, 1, 31), opening=10, received=5, used=3,
         spoiled=1, lost=0, returned=0, destroyed=0, released=0, closing=12,
         status_counts={"available": 12, "used": 3, "spoiled": 1}, total_received=15)

@@ -8,9 +8,19 @@ import sqlalchemy as sa
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from models import Blank, BlankReceipt, Card, DomainError, crud, db
-from models import batches as ops
-from models.db import office_today, utcnow
+from models import Blank, BlankReceipt, Card, DomainError, db
+from models.batches import (
+    add_to_batch,
+    add_to_draft,
+    confirm_card,
+    create_batch,
+    decide_batch,
+    draft_of,
+    print_batch,
+)
+from models.blanks import destroy_spoiled, receive_blanks, reconcile, write_off
+from models.cards import check_verification_code, hand_over, uncollected
+from models.office_time import office_today, utcnow
 from models.permissions import PermissionDenied
 from tests.conftest import user_of
 from tests.printing_helpers import batch_with, print_ready, receive
@@ -34,9 +44,9 @@ def test_bad_receipts_are_refused_and_change_nothing(app, first, last, qty, why)
     receive(100, 100)  # 0000000100 - 0000000199
     blanks = db.session.execute(sa.select(sa.func.count(Blank.id))).scalar()
     with pytest.raises(DomainError):
-        crud.create(user_of("printing_operator"), BlankReceipt(
+        receive_blanks(BlankReceipt(
             received_at=office_today(), reference="BA-X", serial_first=first, serial_last=last,
-            quantity=qty))
+            quantity=qty), user_of("printing_operator"))
     assert db.session.execute(sa.select(sa.func.count(Blank.id))).scalar() == blanks
     assert db.session.execute(sa.select(sa.func.count(BlankReceipt.id))).scalar() == 1
 
@@ -55,29 +65,29 @@ def test_full_batch_flow_fifo_confirm_close_handover(app):
     apps = print_ready(app, 3)
     batch = batch_with(apps)
     printer = user_of("printing_operator")
-    cards = ops.print_batch(batch, printer)
+    cards = print_batch(batch, printer)
     assert [c.blank.serial for c in cards] == ["0000000500", "0000000501", "0000000502"]
     assert batch.status == "printed" and all(a.status == "printed" for a in apps)
     good, spoiled, third = cards
-    ops.confirm_card(good, printer, True, storage_location="lemari a rak 1")
+    confirm_card(good, printer, True, storage_location="lemari a rak 1")
     assert good.status == "stored" and good.blank.status == "used"
     assert good.application.clock_stopped_at == good.printed_at
-    ops.confirm_card(spoiled, printer, False, reason="tinta luntur")
+    confirm_card(spoiled, printer, False, reason="tinta luntur")
     assert spoiled.blank.status == "spoiled" and spoiled.application.status == "print_ready"
     assert spoiled.application.print_batch_id is None
     with pytest.raises(DomainError):
-        ops.confirm_card(good, printer, True, storage_location="X")  # twice
+        confirm_card(good, printer, True, storage_location="X")  # twice
     assert batch.status == "printed"
-    ops.confirm_card(third, printer, True, storage_location="LEMARI A")
+    confirm_card(third, printer, True, storage_location="LEMARI A")
     assert batch.status == "closed"
-    card = ops.hand_over(good, printer, receiver_name="umbu hapu", relation="self",
+    card = hand_over(good, printer, receiver_name="umbu hapu", relation="self",
                          id_checked=True, authority_letter=False, secret=SECRET)
     assert card.application.status == "handed_over"
-    assert ops.check_verification_code(card.verification_code, SECRET) == card
+    assert check_verification_code(card.verification_code, SECRET) == card
     forged = card.verification_code[:-1] + ("0" if card.verification_code[-1] != "0" else "1")
-    assert ops.check_verification_code(forged, SECRET) is None
-    assert ops.check_verification_code(card.verification_code, "other-key") is None
-    rec = ops.reconcile(office_today() - timedelta(days=1), office_today())
+    assert check_verification_code(forged, SECRET) is None
+    assert check_verification_code(card.verification_code, "other-key") is None
+    rec = reconcile(office_today() - timedelta(days=1), office_today())
     assert rec.balances
     assert (rec.received, rec.used, rec.spoiled, rec.closing) == (10, 2, 1, 7)
 
@@ -87,12 +97,12 @@ def test_nobody_approves_their_own_batch(app):
     printer = user_of("printing_operator")
     batch = batch_with(apps, approve=False)
     with pytest.raises(PermissionDenied):
-        ops.decide_batch(batch, printer, True, "ok")
+        decide_batch(batch, printer, True, "ok")
     head = user_of("head_of_division")
     batch.created_by_id = head.id  # a head who made the batch himself
     db.session.commit()
     with pytest.raises(DomainError):
-        ops.decide_batch(batch, head, True, "ok")
+        decide_batch(batch, head, True, "ok")
     assert batch.status == "submitted"
 
 
@@ -102,14 +112,14 @@ def test_print_refusals_change_nothing(app):
     printer = user_of("printing_operator")
     unapproved = batch_with(apps[:1], approve=False)
     with pytest.raises(DomainError):
-        ops.print_batch(unapproved, printer)
+        print_batch(unapproved, printer)
     unapproved.status = "draft"
     db.session.commit()
     approved = batch_with(apps[1:], approve=True)
     db.session.execute(sa.update(Blank).values(status="used"))
     db.session.commit()
     with pytest.raises(DomainError) as exc:
-        ops.print_batch(approved, printer)
+        print_batch(approved, printer)
     assert "0" in str(exc.value.message)
     db.session.refresh(approved)
     assert approved.status == "approved"
@@ -120,8 +130,8 @@ def test_rejected_batch_returns_its_applications(app):
     apps = print_ready(app, 2)
     batch = batch_with(apps, approve=False)
     with pytest.raises(DomainError):
-        ops.decide_batch(batch, user_of("head_of_division"), False, "")
-    ops.decide_batch(batch, user_of("head_of_division"), False, "data belum dicek")
+        decide_batch(batch, user_of("head_of_division"), False, "")
+    decide_batch(batch, user_of("head_of_division"), False, "data belum dicek")
     assert batch.status == "rejected"
     assert all(a.status == "print_ready" and a.print_batch_id is None for a in apps)
 
@@ -129,15 +139,15 @@ def test_rejected_batch_returns_its_applications(app):
 def test_only_print_ready_and_eligible_applications_join_a_batch(app):
     apps = print_ready(app, 1)
     printer = user_of("printing_operator")
-    batch = ops.create_batch(printer)
+    batch = create_batch(printer)
     apps[0].status = "recorded"
     db.session.commit()
     with pytest.raises(DomainError):
-        ops.add_to_batch(batch, apps, printer)
+        add_to_batch(batch, apps, printer)
     apps[0].status = "print_ready"
     db.session.commit()
     with pytest.raises(DomainError):  # a date before the applicant could be printed
-        ops.add_to_batch(batch, apps, printer, today=apps[0].applicant.birth_date)
+        add_to_batch(batch, apps, printer, today=apps[0].applicant.birth_date)
     assert apps[0].status == "print_ready"
 
 
@@ -149,9 +159,9 @@ def test_recorder_cannot_print_without_a_logged_reason(app):
     apps[0].recorded_by_id = printer.id  # the printer recorded it earlier
     db.session.commit()
     with pytest.raises(DomainError):
-        ops.print_batch(batch, printer)
+        print_batch(batch, printer)
     assert batch.status == "approved"
-    ops.print_batch(batch, printer, override_reason="operator perekaman cuti")
+    print_batch(batch, printer, override_reason="operator perekaman cuti")
     assert batch.status == "printed"
 
 
@@ -159,15 +169,15 @@ def test_family_handover_needs_a_letter_and_id_check(app):
     receive(1, 5)
     batch = batch_with(print_ready(app, 1))
     printer = user_of("printing_operator")
-    (card,) = ops.print_batch(batch, printer)
-    ops.confirm_card(card, printer, True, storage_location="LEMARI B")
+    (card,) = print_batch(batch, printer)
+    confirm_card(card, printer, True, storage_location="LEMARI B")
     for kwargs in ({"relation": "parent", "id_checked": True, "authority_letter": False},
                    {"relation": "self", "id_checked": False, "authority_letter": False},
                    {"relation": "neighbour", "id_checked": True, "authority_letter": True}):
         with pytest.raises(DomainError):
-            ops.hand_over(card, printer, receiver_name="RAMBU HAPU", secret=SECRET, **kwargs)
+            hand_over(card, printer, receiver_name="RAMBU HAPU", secret=SECRET, **kwargs)
     assert card.status == "stored"
-    ops.hand_over(card, printer, receiver_name="RAMBU HAPU", relation="parent",
+    hand_over(card, printer, receiver_name="RAMBU HAPU", relation="parent",
                   id_checked=True, authority_letter=True, secret=SECRET)
     assert card.status == "handed_over" and card.authority_letter
 
@@ -176,12 +186,12 @@ def test_uncollected_cards_oldest_first(app):
     receive(1, 5)
     batch = batch_with(print_ready(app, 2))
     printer = user_of("printing_operator")
-    first, second = ops.print_batch(batch, printer)
+    first, second = print_batch(batch, printer)
     for card in (first, second):
-        ops.confirm_card(card, printer, True, storage_location="LEMARI C")
+        confirm_card(card, printer, True, storage_location="LEMARI C")
     second.stored_at = utcnow() - timedelta(days=40)
     db.session.commit()
-    rows = ops.uncollected()
+    rows = uncollected()
     assert rows[0][0] == second and rows[0][1] == 40
 
 
@@ -189,18 +199,18 @@ def test_destruction_and_write_off(app):
     receive(1, 5)
     batch = batch_with(print_ready(app, 1))
     printer = user_of("printing_operator")
-    (card,) = ops.print_batch(batch, printer)
-    ops.confirm_card(card, printer, False, reason="kartu tergores")
+    (card,) = print_batch(batch, printer)
+    confirm_card(card, printer, False, reason="kartu tergores")
     head = user_of("head_of_division")
     available = db.session.execute(
         sa.select(Blank).where(Blank.status == "available")).scalars().all()
     with pytest.raises(DomainError):
-        ops.destroy_spoiled(available[:1], head, "pemusnahan")
+        destroy_spoiled(available[:1], head, "pemusnahan")
     with pytest.raises(PermissionDenied):
-        ops.destroy_spoiled([card.blank], printer, "pemusnahan")
-    assert ops.destroy_spoiled([card.blank], head, "pemusnahan bulanan") == [card.blank.serial]
-    ops.write_off(available[:1], head, "lost", "hilang saat pindah ruang")
-    rec = ops.reconcile(office_today(), office_today())
+        destroy_spoiled([card.blank], printer, "pemusnahan")
+    assert destroy_spoiled([card.blank], head, "pemusnahan bulanan") == [card.blank.serial]
+    write_off(available[:1], head, "lost", "hilang saat pindah ruang")
+    rec = reconcile(office_today(), office_today())
     assert rec.balances and rec.destroyed == 1 and rec.lost == 1 and rec.closing == 3
 
 
@@ -222,7 +232,7 @@ def test_two_printers_at_once_never_share_a_blank(app):
 
                 batch = db.session.get(PrintBatch, batch_id)
                 barrier.wait()
-                ops.print_batch(batch, user_of("printing_operator"))
+                print_batch(batch, user_of("printing_operator"))
         except BaseException as exc:  # reported below
             errors.append(exc)
 
@@ -238,7 +248,7 @@ def test_two_printers_at_once_never_share_a_blank(app):
     reserved = db.session.execute(
         sa.select(sa.func.count(Blank.id)).where(Blank.status == "reserved")).scalar()
     assert reserved == 20
-    rec = ops.reconcile(office_today(), office_today())
+    rec = reconcile(office_today(), office_today())
     assert rec.balances and rec.closing == 30
 
 
@@ -255,7 +265,7 @@ def test_the_same_batch_printed_twice_at_once_prints_once(app):
             b = db.session.get(PrintBatch, batch_id)
             barrier.wait()
             try:
-                results.append(len(ops.print_batch(b, user_of("printing_operator"))))
+                results.append(len(print_batch(b, user_of("printing_operator"))))
             except DomainError as exc:
                 results.append(str(exc.message))
 
@@ -292,24 +302,24 @@ def test_reconciliation_balances_after_any_sequence(app, steps):
             available = db.session.execute(sa.select(sa.func.count(Blank.id)).where(
                 Blank.status == "available")).scalar()
             if ready and available >= len(ready):
-                ops.print_batch(batch_with(ready), printer)
+                print_batch(batch_with(ready), printer)
         elif step in ("good", "spoil"):
             card = db.session.execute(sa.select(Card).where(
                 Card.status == "printed").limit(1)).scalar()
             if card:
-                ops.confirm_card(card, printer, step == "good", storage_location="L1",
+                confirm_card(card, printer, step == "good", storage_location="L1",
                                  reason="rusak cetak")
         elif step == "lost":
             blank = db.session.execute(sa.select(Blank).where(
                 Blank.status == "available").limit(1)).scalar()
             if blank:
-                ops.write_off([blank], head, "lost", "hilang di gudang")
+                write_off([blank], head, "lost", "hilang di gudang")
         elif step == "destroy":
             spoiled = db.session.execute(sa.select(Blank).where(
                 Blank.status == "spoiled")).scalars().all()
             if spoiled:
-                ops.destroy_spoiled(spoiled, head, "pemusnahan")
-    rec = ops.reconcile(office_today() - timedelta(days=3), office_today())
+                destroy_spoiled(spoiled, head, "pemusnahan")
+    rec = reconcile(office_today() - timedelta(days=3), office_today())
     assert rec.balances
     assert sum(rec.status_counts.values()) == rec.total_received
 
@@ -329,9 +339,9 @@ def test_a_refused_add_opens_no_draft_batch(app):
     db.session.commit()
     printer = user_of("printing_operator")
     with pytest.raises(DomainError):
-        ops.add_to_draft(apps, printer)
-    assert ops.draft_of(printer) is None
+        add_to_draft(apps, printer)
+    assert draft_of(printer) is None
     apps[0].status = "print_ready"
     db.session.commit()
-    batch, numbers = ops.add_to_draft(apps, printer)
-    assert numbers == [apps[0].number] and ops.draft_of(printer) == batch
+    batch, numbers = add_to_draft(apps, printer)
+    assert numbers == [apps[0].number] and draft_of(printer) == batch

@@ -28,11 +28,14 @@ from models import (
     DomainError,
     PrintBatch,
     Printer,
-    crud,
+    batches,
     db,
+    editing,
 )
-from models import batches as ops
-from models.db import office_today
+from models.batches import confirm_card, create_batch, decide_batch, print_batch
+from models.blanks import destroy_spoiled, receive_blanks, reconcile, write_off
+from models.cards import check_verification_code
+from models.office_time import office_today
 from models.permissions import ROLES, allowed
 from models.standard import current_standard
 from tests.conftest import Auth, user_of
@@ -86,7 +89,7 @@ def add_to_batch(auth: Auth, applications, follow: bool = True):
 
 def make_printer(name: str = "EVOLIS PRIMACY 1", x: float = 0.5, y: float = -0.25) -> Printer:
     printer = Printer(name=name, offset_x_mm=x, offset_y_mm=y, active=True)
-    crud.create(user_of("printing_operator"), printer)
+    editing.create(user_of("printing_operator"), printer)
     return printer
 
 
@@ -137,7 +140,7 @@ def is_pdf(response) -> bool:  # noqa: ANN001
 
 def printed_batch(applications) -> tuple[PrintBatch, list[Card]]:
     batch = batch_with(applications)
-    cards = ops.print_batch(batch, user_of("printing_operator"))
+    cards = print_batch(batch, user_of("printing_operator"))
     return batch, cards
 
 
@@ -271,7 +274,7 @@ def test_batch_from_draft_to_handover_through_the_screens(app, monkeypatch, tmp_
     assert is_pdf(receipt)
     code = good1.verification_code
     assert seen["url"].startswith("http") and seen["url"].endswith(f"/verify/{code}")
-    assert ops.check_verification_code(code, app.config["SECRET_KEY"]) == good1
+    assert check_verification_code(code, app.config["SECRET_KEY"]) == good1
     qr = qr_text(receipt.data, tmp_path)
     if qr is not None:
         assert qr == seen["url"]
@@ -315,7 +318,7 @@ def test_reject_needs_a_note_and_frees_the_applications(app):
     head = login(app, "head_of_division")
     before = world_state()
     html = html_of(step(head, batch, "decide", {"decision": "reject", "note": ""}))
-    message = refusal(lambda: ops.decide_batch(batch, user_of("head_of_division"), False, ""))
+    message = refusal(lambda: decide_batch(batch, user_of("head_of_division"), False, ""))
     assert message in alerts(html)
     assert world_state() == before
     html = html_of(step(head, batch, "decide", {"decision": "reject",
@@ -337,7 +340,7 @@ def test_the_head_cannot_approve_a_batch_they_created(app):
     assert 'data-testid="step-decide"' not in page and 'data-testid="own-batch"' in page
     before = world_state()
     html = html_of(step(head, batch, "decide", {"decision": "approve"}))
-    assert refusal(lambda: ops.decide_batch(batch, head_user, True, None)) in alerts(html)
+    assert refusal(lambda: decide_batch(batch, head_user, True, None)) in alerts(html)
     assert world_state() == before and batch.status == "submitted"
 
 
@@ -349,7 +352,7 @@ def test_printing_an_unapproved_batch_is_refused(app):
     assert 'data-testid="step-print"' not in html_of(operator.client.get(batch_url(batch)))
     before = world_state()
     html = html_of(step(operator, batch, "print", {"printer_id": printer.id}))
-    message = refusal(lambda: ops.print_batch(batch, user_of("printing_operator")))
+    message = refusal(lambda: print_batch(batch, user_of("printing_operator")))
     assert message in alerts(html)
     assert world_state() == before and batch.status == "submitted"
 
@@ -363,7 +366,7 @@ def test_too_few_blanks_is_refused_and_allocates_nothing(app):
     assert "3" in re.search(r'data-testid="blank-need">(.*?)<', page).group(1)
     before = world_state()
     html = html_of(step(operator, batch, "print", {"printer_id": printer.id}))
-    message = refusal(lambda: ops.print_batch(batch, user_of("printing_operator")))
+    message = refusal(lambda: print_batch(batch, user_of("printing_operator")))
     assert "3" in message and "2" in message
     assert message in alerts(html)
     assert world_state() == before and batch.status == "approved"
@@ -380,7 +383,7 @@ def test_confirming_a_card_twice_is_refused(app):
     before = world_state()
     html = html_of(step(operator, batch, "confirm", {"card_id": card.id, "result": "spoiled",
                                                      "reason": "Tergores di belakang"}))
-    message = refusal(lambda: ops.confirm_card(card, user_of("printing_operator"), False,
+    message = refusal(lambda: confirm_card(card, user_of("printing_operator"), False,
                                                reason="Tergores di belakang"))
     assert message in alerts(html)
     assert world_state() == before and card.blank.status == "used"
@@ -393,11 +396,11 @@ def test_confirm_needs_a_location_or_a_reason(app):
     before = world_state()
     html = html_of(step(operator, batch, "confirm", {"card_id": card.id, "result": "good",
                                                      "storage_location": "  "}))
-    assert refusal(lambda: ops.confirm_card(card, user_of("printing_operator"), True,
+    assert refusal(lambda: confirm_card(card, user_of("printing_operator"), True,
                                             storage_location=" ")) in alerts(html)
     html = html_of(step(operator, batch, "confirm", {"card_id": card.id, "result": "spoiled",
                                                      "reason": ""}))
-    assert refusal(lambda: ops.confirm_card(card, user_of("printing_operator"), False,
+    assert refusal(lambda: confirm_card(card, user_of("printing_operator"), False,
                                             reason="")) in alerts(html)
     assert world_state() == before
 
@@ -415,13 +418,13 @@ def test_a_card_of_another_batch_is_not_found(app):
 def test_add_to_batch_is_all_or_nothing_with_the_domains_message(app):
     applications = print_ready(app, 2)
     operator_user = user_of("printing_operator")
-    batch = ops.create_batch(operator_user)  # the operator's draft
+    batch = create_batch(operator_user)  # the operator's draft
     not_ready = applications[1]
-    ops.add_to_batch(batch, [not_ready], operator_user)  # now "batched"
+    batches.add_to_batch(batch, [not_ready], operator_user)  # now "batched"
     operator = login(app, "printing_operator")
     before = world_state()
     html = html_of(add_to_batch(operator, applications))
-    message = refusal(lambda: ops.add_to_batch(batch, applications, operator_user))
+    message = refusal(lambda: batches.add_to_batch(batch, applications, operator_user))
     assert message in alerts(html)
     assert world_state() == before
 
@@ -444,9 +447,9 @@ def test_overlapping_receipt_is_refused_next_to_the_field(app):
             "notes": ""}
     html = html_of(operator.post("/admin/blankreceipt/new/", data,
                                  token_from="/admin/blankreceipt/new/"))
-    message = refusal(lambda: crud.create(user_of("printing_operator"), BlankReceipt(
+    message = refusal(lambda: receive_blanks(BlankReceipt(
         received_at=office_today(), reference="BA-2/DUKCAPIL", serial_first="0000000150",
-        serial_last="0000000159", quantity=10)))
+        serial_last="0000000159", quantity=10), user_of("printing_operator")))
     group = re.search(r'<div[^>]*>\s*<label[^>]*for="serial_first".*?(?=<label[^>]*for="'
                       r'serial_last")', html, re.S)
     assert group and message in group.group(0) and "invalid-feedback" in group.group(0)
@@ -483,7 +486,7 @@ def test_duplicate_receipt_reference_is_refused_next_to_the_field(app):
 def test_handover_refusals_sit_next_to_their_field(app):
     receive(100, 5)
     batch, (card,) = printed_batch(print_ready(app, 1))
-    ops.confirm_card(card, user_of("printing_operator"), True, storage_location="LEMARI A")
+    confirm_card(card, user_of("printing_operator"), True, storage_location="LEMARI A")
     operator = login(app, "printing_operator")
     cases = [
         ({"receiver_name": "UMBU HAPU", "relation": "self"}, "id_checked"),
@@ -506,7 +509,7 @@ def test_handover_refusals_sit_next_to_their_field(app):
 def test_move_card_in_custody(app):
     receive(100, 5)
     batch, (card,) = printed_batch(print_ready(app, 1))
-    ops.confirm_card(card, user_of("printing_operator"), True, storage_location="LEMARI A")
+    confirm_card(card, user_of("printing_operator"), True, storage_location="LEMARI A")
     operator = login(app, "printing_operator")
     html = html_of(operator.post(f"/admin/custody/move/?id={card.id}",
                                  {"storage_location": "lemari c / rak 4"},
@@ -522,7 +525,7 @@ def test_custody_lists_oldest_first_and_flags_long_waits(app):
     batch, cards = printed_batch(print_ready(app, 3))
     operator_user = user_of("printing_operator")
     for card in cards:
-        ops.confirm_card(card, operator_user, True, storage_location="LEMARI A")
+        confirm_card(card, operator_user, True, storage_location="LEMARI A")
     flag_days = current_standard().uncollected_flag_days
     old, middle, new = cards
     old.stored_at -= timedelta(days=flag_days + 5)
@@ -587,9 +590,9 @@ def printed_world(app):
     receive(100, 10)
     applications = print_ready(app, 2)
     batch, cards = printed_batch(applications[:1])
-    ops.confirm_card(cards[0], user_of("printing_operator"), True, storage_location="LEMARI")
-    draft = ops.create_batch(user_of("printing_operator"))
-    ops.add_to_batch(draft, applications[1:], user_of("printing_operator"))
+    confirm_card(cards[0], user_of("printing_operator"), True, storage_location="LEMARI")
+    draft = create_batch(user_of("printing_operator"))
+    batches.add_to_batch(draft, applications[1:], user_of("printing_operator"))
     return {"batch": batch.id, "draft": draft.id, "card": cards[0].id,
             "application": applications[1].id}
 
@@ -679,14 +682,14 @@ def test_stock_page_counts_every_status(app):
     receive(100, 10)
     batch, cards = printed_batch(print_ready(app, 3))
     operator_user = user_of("printing_operator")
-    ops.confirm_card(cards[0], operator_user, True, storage_location="LEMARI")
-    ops.confirm_card(cards[1], operator_user, False, reason="Tinta luntur")
+    confirm_card(cards[0], operator_user, True, storage_location="LEMARI")
+    confirm_card(cards[1], operator_user, False, reason="Tinta luntur")
     head_user = user_of("head_of_division")
     blanks = db.session.execute(sa.select(Blank).where(Blank.status == "available")
                                 .order_by(Blank.serial)).scalars().all()
-    ops.write_off(blanks[:2], head_user, "lost", "Hilang saat pindahan")
-    ops.write_off(blanks[2:3], head_user, "returned", "Dikembalikan ke pusat")
-    ops.destroy_spoiled([cards[1].blank], head_user, "Digunting")
+    write_off(blanks[:2], head_user, "lost", "Hilang saat pindahan")
+    write_off(blanks[2:3], head_user, "returned", "Dikembalikan ke pusat")
+    destroy_spoiled([cards[1].blank], head_user, "Digunting")
     head = login(app, "head_of_division")
     html = html_of(head.client.get("/admin/stock/"))
     counts = dict(re.findall(r'data-testid="count-(\w+)">(\d+)<', html))
@@ -705,8 +708,8 @@ def test_stock_page_counts_every_status(app):
 def test_reconciliation_page_balances_and_downloads(app):
     receive(100, 10)
     batch, cards = printed_batch(print_ready(app, 2))
-    ops.confirm_card(cards[0], user_of("printing_operator"), True, storage_location="L")
-    from models.db import office_today
+    confirm_card(cards[0], user_of("printing_operator"), True, storage_location="L")
+    from models.office_time import office_today
 
     first_of_month = office_today().replace(day=1)
     today = office_today()  # the day the blanks were received and used
@@ -739,7 +742,7 @@ def test_reconciliation_shows_an_error_banner_when_not_balanced(app):
 def test_reconciliation_bad_period(app):
     head = login(app, "head_of_division")
     html = html_of(head.client.get("/admin/reconciliation/?start=2025-02-10&end=2025-02-01"))
-    assert refusal(lambda: ops.reconcile(date(2025, 2, 10), date(2025, 2, 1))) in alerts(html)
+    assert refusal(lambda: reconcile(date(2025, 2, 10), date(2025, 2, 1))) in alerts(html)
     html = html_of(head.client.get("/admin/reconciliation/?start=kemarin"))
     assert alerts(html, "warning alert-dismissable")
 
@@ -751,8 +754,8 @@ def test_destroy_spoiled_blanks_gives_the_berita_acara(app):
     receive(100, 5)
     batch, cards = printed_batch(print_ready(app, 2))
     operator_user = user_of("printing_operator")
-    ops.confirm_card(cards[0], operator_user, False, reason="Tinta luntur")
-    ops.confirm_card(cards[1], operator_user, True, storage_location="L")
+    confirm_card(cards[0], operator_user, False, reason="Tinta luntur")
+    confirm_card(cards[1], operator_user, True, storage_location="L")
     spoiled = cards[0].blank
     head = login(app, "head_of_division")
     listing = html_of(head.client.get("/admin/blank/"))
@@ -778,7 +781,7 @@ def test_destroying_a_blank_that_is_not_spoiled_is_refused(app):
     before = world_state()
     html = html_of(head.post("/admin/blank/action/", {
         "action": "blank.destroy", "rowid": [str(blank.id)]}, follow_redirects=True))
-    message = refusal(lambda: ops.destroy_spoiled([blank], user_of("head_of_division"), "x"))
+    message = refusal(lambda: destroy_spoiled([blank], user_of("head_of_division"), "x"))
     assert message in alerts(html)
     assert world_state() == before
 
@@ -818,7 +821,7 @@ def test_write_off_of_a_used_blank_is_refused_with_the_domains_message(app):
         "serials": "0000000100-0000000101", "kind": "lost", "reason": "hilang dicuri"}))
     blanks = db.session.execute(sa.select(Blank).where(
         Blank.serial.in_(["0000000100", "0000000101"]))).scalars().all()
-    message = refusal(lambda: ops.write_off(blanks, user_of("head_of_division"), "lost",
+    message = refusal(lambda: write_off(blanks, user_of("head_of_division"), "lost",
                                             "hilang dicuri"))
     assert message in alerts(html)
     assert world_state() == before

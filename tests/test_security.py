@@ -25,8 +25,10 @@ from models import (
     Disruption,
     DomainError,
     User,
-    crud,
+    complaints,
     db,
+    editing,
+    service_clock,
     utcnow,
 )
 from models.audit import verify_chain
@@ -63,20 +65,20 @@ def applicant_from(data: dict[str, str], **changes: Any) -> Applicant:
 
 def make_applicant(data: dict[str, str], **changes: Any) -> Applicant:
     applicant = applicant_from(data, **changes)
-    crud.create(user_of("recording_operator"), applicant)
+    editing.create(user_of("recording_operator"), applicant)
     return applicant
 
 
 def make_complaint(subject: str, body: str = "Isi pengaduan.") -> Complaint:
     complaint = Complaint(channel="web", kind="complaint", subject=subject, body=body)
-    crud.create(user_of("recording_operator"), complaint)
+    complaints.record_complaint(complaint, user_of("recording_operator"))
     return complaint
 
 
 def make_disruption() -> Disruption:
     disruption = Disruption(kind="power", description="Listrik padam",
                             started_at=utcnow() - timedelta(minutes=1))
-    crud.create(user_of("recording_operator"), disruption)
+    service_clock.open_disruption(disruption, user_of("recording_operator"))
     return disruption
 
 
@@ -315,7 +317,7 @@ def test_applicant_name_cannot_hold_markup(recording_operator, applicant_data) -
     assert "<script>alert(1)" not in response.get_data(as_text=True)
     assert count(Applicant) == 0
     with pytest.raises(DomainError) as refused:
-        crud.create(user_of("recording_operator"),
+        editing.create(user_of("recording_operator"),
                     applicant_from(applicant_data, name="<SCRIPT>ALERT(1)</SCRIPT>"))
     assert refused.value.field == "name"
     assert count(Applicant) == 0

@@ -5,9 +5,19 @@ from datetime import date, datetime, timedelta
 import pytest
 import sqlalchemy as sa
 
-from models import Application, AuditEntry, Disruption, DomainError, crud, db, workflow
+from models import (
+    Application,
+    AuditEntry,
+    Disruption,
+    DomainError,
+    applications,
+    db,
+    intake,
+    service_clock,
+)
+from models import eligibility as eligibility_rules
 from models.permissions import ROLES, PermissionDenied, allowed
-from models.registry import close_disruption
+from models.service_clock import close_disruption
 from models.standard import SEED_STANDARD, current_standard, publish_version
 from models.uploads import store_document, store_image
 from tests.conftest import user_of
@@ -36,7 +46,7 @@ from tests.workflow_helpers import (
 ])
 def test_age_boundaries(app, born, on, may_record, may_print):
     applicant = make_applicant(nik=nik_for(born, "2"), birth_date=born)
-    result = workflow.eligibility(applicant, on=on)
+    result = eligibility_rules.eligibility(applicant, on=on)
     assert (result.may_record, result.may_print) == (may_record, may_print)
     if not may_print:
         assert result.reason and result.eligible_from
@@ -47,7 +57,7 @@ def test_age_boundaries(app, born, on, may_record, may_print):
 def test_married_or_ever_married_at_16_is_eligible(app, marital):
     born = date(2009, 6, 1)
     applicant = make_applicant(nik=nik_for(born, "2"), birth_date=born, marital_status=marital)
-    assert workflow.eligibility(applicant, on=date(2025, 7, 1)).may_print
+    assert eligibility_rules.eligibility(applicant, on=date(2025, 7, 1)).may_print
 
 
 def test_unmarried_15_year_old_cannot_even_be_submitted(app):
@@ -63,10 +73,10 @@ def test_age_comes_from_the_current_standard(app):
     born = date(2008, 1, 10)
     applicant = make_applicant(nik=nik_for(born, "2"), birth_date=born)
     on = date(2025, 6, 1)  # 17
-    assert workflow.eligibility(applicant, on=on).may_print
+    assert eligibility_rules.eligibility(applicant, on=on).may_print
     values = dict(SEED_STANDARD, eligibility_age=18, sla_hours=2, sla_hours_disrupted=12)
     publish_version(user_of("admin"), values)
-    result = workflow.eligibility(applicant, on=on)
+    result = eligibility_rules.eligibility(applicant, on=on)
     assert not result.may_print and result.eligible_from == date(2026, 1, 10)
     application = submitted(app, make_applicant(nik="5311014101800003",
                                                 birth_date=date(1980, 1, 1)),
@@ -95,7 +105,7 @@ def test_full_procedure_to_print_ready_is_audited(app):
     operator = user_of("recording_operator")
     application = recorded(app, make_applicant(), operator)
     assert application.status == "recorded" and application.recorded_by_id == operator.id
-    workflow.enter_siak_result(application, operator, "print_ready")
+    applications.enter_siak_result(application, operator, "print_ready")
     assert application.status == "print_ready"
     assert application.clock_stopped_at is None  # runs on until the first good print
     actions = db.session.execute(
@@ -115,11 +125,11 @@ def test_one_open_application_per_applicant(app):
 def test_requirements_must_be_complete(app):
     operator = user_of("recording_operator")
     with pytest.raises(DomainError):
-        workflow.open_application(make_applicant(), operator, f102_complete=False,
+        intake.open_application(make_applicant(), operator, f102_complete=False,
                                   kk_copy=store_document(app.config["UPLOAD_FOLDER"],
                                                          PDF_BYTES))
     with pytest.raises(DomainError):
-        workflow.open_application(make_applicant(nik="5311011708900002", sex="1"), operator,
+        intake.open_application(make_applicant(nik="5311011708900002", sex="1"), operator,
                                   f102_complete=True, kk_copy=None)
     assert db.session.execute(sa.select(sa.func.count(Application.id))).scalar() == 0
 
@@ -131,20 +141,20 @@ def _in_state(app, state: str) -> Application:
         return submitted(app, applicant, operator)
     application = recorded(app, applicant, operator)
     if state in ("print_ready", "duplicate"):
-        workflow.enter_siak_result(application, operator, state, "NIK ganda di SIAK")
+        applications.enter_siak_result(application, operator, state, "NIK ganda di SIAK")
     elif state in ("rejected", "cancelled"):
-        operation = workflow.cancel if state == "cancelled" else workflow.reject
+        operation = applications.cancel if state == "cancelled" else applications.reject
         operation(application, operator, "alasan yang jelas")
     return application
 
 
 OPERATIONS = {
-    "record": lambda a, u, app: workflow.record(
+    "record": lambda a, u, app: applications.record(
         a, u, photo=stored_image(app, "photo"), signature=stored_image(app, "signature"),
         fingerprints_captured=True, iris_captured=True),
-    "siak_result": lambda a, u, app: workflow.enter_siak_result(a, u, "print_ready"),
-    "reject": lambda a, u, app: workflow.reject(a, u, "berkas tidak sah"),
-    "cancel": lambda a, u, app: workflow.cancel(a, u, "pemohon membatalkan"),
+    "siak_result": lambda a, u, app: applications.enter_siak_result(a, u, "print_ready"),
+    "reject": lambda a, u, app: applications.reject(a, u, "berkas tidak sah"),
+    "cancel": lambda a, u, app: applications.cancel(a, u, "pemohon membatalkan"),
 }
 STATES = ("submitted", "recorded", "print_ready", "duplicate", "rejected", "cancelled")
 
@@ -155,7 +165,7 @@ def test_every_transition_from_every_state(app, operation, state):
     application = _in_state(app, state)
     before = application.status
     entries = db.session.execute(sa.select(sa.func.count(AuditEntry.id))).scalar()
-    allowed_from, target = workflow.TRANSITIONS[operation]
+    allowed_from, target = applications.TRANSITIONS[operation]
     operator = user_of("recording_operator")
     if state in allowed_from:
         OPERATIONS[operation](application, operator, app)
@@ -189,7 +199,7 @@ def test_every_operation_for_every_role(app, operation, role):
 def test_reject_and_cancel_need_a_reason(app):
     application = _in_state(app, "submitted")
     operator = user_of("recording_operator")
-    for op in (workflow.reject, workflow.cancel):
+    for op in (applications.reject, applications.cancel):
         with pytest.raises(DomainError):
             op(application, operator, "  ")
     assert application.status == "submitted"
@@ -198,16 +208,16 @@ def test_reject_and_cancel_need_a_reason(app):
 def test_duplicate_needs_siak_note(app):
     application = _in_state(app, "recorded")
     with pytest.raises(DomainError):
-        workflow.enter_siak_result(application, user_of("recording_operator"), "duplicate")
+        applications.enter_siak_result(application, user_of("recording_operator"), "duplicate")
     with pytest.raises(DomainError):
-        workflow.enter_siak_result(application, user_of("recording_operator"), "approved")
+        applications.enter_siak_result(application, user_of("recording_operator"), "approved")
     assert application.status == "recorded"
 
 
 def test_recording_needs_every_capture(app):
     application = _in_state(app, "submitted")
     with pytest.raises(DomainError) as exc:
-        workflow.record(application, user_of("recording_operator"), photo=None,
+        applications.record(application, user_of("recording_operator"), photo=None,
                         signature=stored_image(app, "signature"),
                         fingerprints_captured=False, iris_captured=True)
     assert "photo" in str(exc.value.message) or "foto" in str(exc.value.message)
@@ -218,12 +228,12 @@ def test_separation_of_duties(app):
     recorder = user_of("recording_operator")
     application = _in_state(app, "print_ready")
     with pytest.raises(DomainError):
-        workflow.check_separation(application, recorder)
-    workflow.check_separation(application, recorder, "operator cetak sakit hari ini")
+        applications.check_separation(application, recorder)
+    applications.check_separation(application, recorder, "operator cetak sakit hari ini")
     db.session.commit()
     assert db.session.execute(sa.select(AuditEntry).where(
         AuditEntry.action == "separation_override")).scalar_one().changes["reason"]
-    workflow.check_separation(application, user_of("printing_operator"))
+    applications.check_separation(application, user_of("printing_operator"))
 
 
 # ------------------------------------------------------------------ service clock
@@ -239,10 +249,10 @@ def _app_submitted_at(app, at: datetime) -> Application:
 
 def test_clock_across_midnight(app):
     application = _app_submitted_at(app, datetime(2026, 3, 4, 23, 30))
-    c = workflow.clock(application, now=datetime(2026, 3, 5, 0, 15))
+    c = service_clock.clock(application, now=datetime(2026, 3, 5, 0, 15))
     assert c.deadline == datetime(2026, 3, 5, 0, 30)
     assert c.remaining == timedelta(minutes=15) and not c.breached
-    c = workflow.clock(application, now=datetime(2026, 3, 5, 0, 45))
+    c = service_clock.clock(application, now=datetime(2026, 3, 5, 0, 45))
     assert c.breached and "15" in c.breach_reason
 
 
@@ -257,13 +267,13 @@ def test_disruption_opened_extends_running_clocks_only(app):
     db.session.commit()
     disruption = Disruption(kind="network", description="Jaringan SIAK putus",
                             started_at=t0 + timedelta(minutes=50))
-    crud.create(operator, disruption)
+    service_clock.open_disruption(disruption, operator)
     db.session.refresh(running)
     db.session.refresh(done)
     assert running.sla_hours == 24 and running.disruption_id == disruption.id
     assert running.deadline_at == t0 + timedelta(hours=24)
     assert done.sla_hours == 1 and done.disruption_id is None
-    c = workflow.clock(running, now=t0 + timedelta(hours=5))
+    c = service_clock.clock(running, now=t0 + timedelta(hours=5))
     assert not c.breached
 
 
@@ -271,21 +281,21 @@ def test_overlapping_disruptions_give_24_hours_not_48(app):
     operator = user_of("recording_operator")
     t0 = datetime(2026, 5, 1, 8, 0)
     application = _app_submitted_at(app, t0)
-    crud.create(operator, Disruption(kind="power", description="Listrik padam",
-                                     started_at=t0 + timedelta(minutes=10)))
-    crud.create(operator, Disruption(kind="network", description="Jaringan putus",
-                                     started_at=t0 + timedelta(minutes=20)))
+    service_clock.open_disruption(Disruption(kind="power", description="Listrik padam",
+                                     started_at=t0 + timedelta(minutes=10)), operator)
+    service_clock.open_disruption(Disruption(kind="network", description="Jaringan putus",
+                                     started_at=t0 + timedelta(minutes=20)), operator)
     db.session.refresh(application)
     assert application.sla_hours == 24
     assert application.deadline_at == t0 + timedelta(hours=24)
-    c = workflow.clock(application, now=t0 + timedelta(hours=25))
+    c = service_clock.clock(application, now=t0 + timedelta(hours=25))
     assert c.breached and "24" in c.breach_reason
 
 
 def test_application_submitted_during_a_disruption_gets_24_hours(app):
     operator = user_of("recording_operator")
-    crud.create(operator, Disruption(kind="central_server", description="Server pusat",
-                                     started_at=datetime.utcnow() - timedelta(hours=2)))
+    service_clock.open_disruption(Disruption(kind="central_server", description="Server pusat",
+                                     started_at=datetime.utcnow() - timedelta(hours=2)), operator)
     application = submitted(app, make_applicant(), operator)
     assert application.sla_hours == 24 and application.disruption_id is not None
 
@@ -294,7 +304,7 @@ def test_closed_disruption_does_not_touch_later_applications(app):
     operator = user_of("recording_operator")
     d = Disruption(kind="equipment", description="Kamera rusak",
                    started_at=datetime.utcnow() - timedelta(hours=5))
-    crud.create(operator, d)
+    service_clock.open_disruption(d, operator)
     close_disruption(d, operator)
     application = submitted(app, make_applicant(), operator)
     assert application.sla_hours == 1
@@ -302,8 +312,8 @@ def test_closed_disruption_does_not_touch_later_applications(app):
 
 def test_rejected_application_is_not_a_breach(app):
     application = _app_submitted_at(app, datetime(2026, 1, 1, 8, 0))
-    workflow.reject(application, user_of("recording_operator"), "dokumen palsu")
-    assert not workflow.clock(application).breached
+    applications.reject(application, user_of("recording_operator"), "dokumen palsu")
+    assert not service_clock.clock(application).breached
 
 
 # ------------------------------------------------------------------ uploads
@@ -343,7 +353,7 @@ def test_clock_of_an_early_recording_starts_when_the_applicant_turns_17(app):
     born = utc_today() - timedelta(days=16 * 365 + 100)  # 16 and a bit
     applicant = make_applicant(nik=nik_for(born, "2"), birth_date=born)
     application = submitted(app, applicant, user_of("recording_operator"))
-    eligible_from = workflow.eligibility(applicant).eligible_from
+    eligible_from = eligibility_rules.eligibility(applicant).eligible_from
     assert application.deadline_at == datetime.combine(eligible_from, datetime.min.time()) \
         + timedelta(hours=1)
-    assert not workflow.clock(application, now=datetime.utcnow() + timedelta(days=30)).breached
+    assert not service_clock.clock(application, now=datetime.utcnow() + timedelta(days=30)).breached

@@ -13,8 +13,18 @@ import sqlalchemy as sa
 from markupsafe import escape
 from pypdf import PdfReader
 
-from models import Application, AuditEntry, DomainError, db, utcnow, workflow
-from models.db import office_today
+from models import (
+    Application,
+    AuditEntry,
+    DomainError,
+    applications,
+    db,
+    service_clock,
+    utcnow,
+)
+from models import eligibility as eligibility_rules
+from models import intake as intake_ops
+from models.office_time import office_today
 from models.permissions import ROLES, allowed
 from models.uploads import MAX_DOCUMENT_BYTES, store_document
 from tests.conftest import user_of
@@ -89,7 +99,7 @@ def test_intake_finds_the_applicant_with_eligibility(recording_operator):
     assert applicant.name in html
     assert applicant.nik in html  # staff see the full NIK
     assert 'data-testid="intake-form"' in html
-    age = workflow.age_on(applicant.birth_date, office_today())
+    age = eligibility_rules.age_on(applicant.birth_date, office_today())
     assert str(age) in html
 
 
@@ -149,7 +159,7 @@ def test_intake_refusals_save_nothing(recording_operator, app, f102, kk):
     operator = user_of("recording_operator")
     root = app.config["UPLOAD_FOLDER"]
     if not f102 or kk is None:
-        expected = refusal(lambda: workflow.open_application(
+        expected = refusal(lambda: intake_ops.open_application(
             applicant, operator, f102_complete=f102, kk_copy=None))
     else:
         expected = refusal(lambda: store_document(root, kk[0]))
@@ -177,7 +187,7 @@ def test_intake_refuses_a_15_year_old(recording_operator):
     applicant = make_applicant(nik=nik_for(born, "1"), birth_date=born, sex="1")
     html = html_of(recording_operator.client.get(f"/admin/intake/?nik={applicant.nik}"))
     assert 'data-testid="intake-form"' not in html
-    expected = refusal(lambda: workflow.open_application(
+    expected = refusal(lambda: intake_ops.open_application(
         applicant, user_of("recording_operator"), f102_complete=True, kk_copy=object()))
     response = intake(recording_operator, applicant.nik, kk=(PDF_BYTES, "kk.pdf"))
     assert expected in alerts(html_of(response))
@@ -219,7 +229,7 @@ def test_record_siak_print_ready_through_the_screens(recording_operator, app):
         "signature": (io.BytesIO(png_bytes((200, 80))), "ttd.png"),
         "fingerprints_captured": "y"}, content_type="multipart/form-data",
         follow_redirects=True)
-    expected = refusal(lambda: workflow.record(
+    expected = refusal(lambda: applications.record(
         application, user_of("recording_operator"), photo=object(), signature=object(),
         fingerprints_captured=True, iris_captured=False))
     assert expected in alerts(html_of(response))
@@ -259,7 +269,7 @@ def test_record_siak_print_ready_through_the_screens(recording_operator, app):
 
 def test_reject_and_cancel_need_a_reason(recording_operator, app):
     application = submitted(app, make_applicant(), user_of("recording_operator"))
-    expected = refusal(lambda: workflow.reject(application, user_of("recording_operator"),
+    expected = refusal(lambda: applications.reject(application, user_of("recording_operator"),
                                                "x"))
     response = step(recording_operator, application, "reject", {"reason": "x"},
                     follow_redirects=True)
@@ -274,7 +284,7 @@ def test_reject_and_cancel_need_a_reason(recording_operator, app):
 
 def test_a_step_the_state_does_not_allow_is_refused(recording_operator, app):
     application = submitted(app, make_applicant(), user_of("recording_operator"))
-    expected = refusal(lambda: workflow.enter_siak_result(
+    expected = refusal(lambda: applications.enter_siak_result(
         application, user_of("recording_operator"), "print_ready"))
     response = step(recording_operator, application, "siak_result",
                     {"result": "print_ready"}, follow_redirects=True)
@@ -346,7 +356,7 @@ def test_details_show_the_clock_and_overdue_in_red(recording_operator, app):
     cell = re.search(r'class="[^"]*overdue[^"]*" data-testid="time-left">(.*?)</dd>', page,
                      re.S)
     assert cell, "overdue time not marked"
-    assert str(escape(workflow.clock(application).breach_reason)) in cell.group(1)
+    assert str(escape(service_clock.clock(application).breach_reason)) in cell.group(1)
 
 
 # ------------------------------------------------------------------ stored files
@@ -435,7 +445,7 @@ def _queue_world(app):
     closed = submitted(app, make_applicant(nik="5311015001800003",
                                            birth_date=date(1980, 1, 10),
                                            name="ANA DIBATALKAN"), operator)
-    workflow.cancel(closed, operator, "Pemohon pindah domisili")
+    applications.cancel(closed, operator, "Pemohon pindah domisili")
     now = utcnow()
     waingapu.submitted_at = now - timedelta(hours=3)
     waingapu.deadline_at = now - timedelta(hours=2)
@@ -455,7 +465,7 @@ def test_queue_counts_overdue_and_oldest_first(head_of_division, app):
     assert closed.number not in html  # closed states hidden unless chosen
     row = re.search(rf'<tr data-number="{waingapu.number}">.*?</tr>', html, re.S).group(0)
     assert 'class="overdue"' in row
-    assert str(escape(workflow.clock(waingapu).breach_reason)) in row
+    assert str(escape(service_clock.clock(waingapu).breach_reason)) in row
     assert wita(waingapu.deadline_at) in row
     other = re.search(rf'<tr data-number="{haharu.number}">.*?</tr>', html, re.S).group(0)
     assert "overdue" not in other and "Haharu" in other

@@ -7,7 +7,7 @@ from datetime import date
 
 from PIL import Image
 
-from models import Applicant, db, workflow
+from models import Applicant, applications, db, intake
 from models.uploads import store_document, store_image
 
 
@@ -47,13 +47,13 @@ def stored_image(app, kind: str) -> object:
 
 
 def submitted(app, applicant, operator):
-    return workflow.open_application(applicant, operator, f102_complete=True,
+    return intake.open_application(applicant, operator, f102_complete=True,
                                      kk_copy=stored_kk(app))
 
 
 def recorded(app, applicant, operator):
     application = submitted(app, applicant, operator)
-    workflow.record(application, operator, photo=stored_image(app, "photo"),
+    applications.record(application, operator, photo=stored_image(app, "photo"),
                     signature=stored_image(app, "signature"), fingerprints_captured=True,
                     iris_captured=True)
     return application

@@ -15,7 +15,7 @@ import pytest
 import sqlalchemy as sa
 from playwright.sync_api import Page, expect
 
-from models import Applicant, crud, db
+from models import Applicant, db, editing
 from tests.conftest import user_of
 
 pytestmark = pytest.mark.e2e
@@ -36,7 +36,7 @@ def count_applicants() -> int:
 
 def add_applicant(**fields: object) -> None:
     """An applicant already on file, saved the way the screens save one (and committed)."""
-    crud.create(user_of("recording_operator"), Applicant(**fields))
+    editing.create(user_of("recording_operator"), Applicant(**fields))
     db.session.remove()
 
 

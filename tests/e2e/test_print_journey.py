@@ -11,7 +11,7 @@ import pytest
 import sqlalchemy as sa
 from playwright.sync_api import Page, expect
 
-from models import Blank, Card, PrintBatch, Printer, crud, db
+from models import Blank, Card, PrintBatch, Printer, db, editing
 from tests.conftest import user_of
 from tests.printing_helpers import print_ready, receive
 
@@ -44,7 +44,7 @@ def test_print_batch_journey(app, page: Page, log_in, results_dir, tmp_path):
     receive(100, 10)
     applications = print_ready(app, 3)
     numbers = [a.number for a in applications]
-    crud.create(user_of("printing_operator"),
+    editing.create(user_of("printing_operator"),
                 Printer(name="EVOLIS PRIMACY 1", offset_x_mm=0.5, offset_y_mm=-0.25))
     db.session.remove()
     shots = (results_dir, tmp_path)

@@ -19,11 +19,24 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from . import audit, crud, uploads, wilayah
-from .codes import FEMALE, MALE
-from .complaint import Complaint
-from .db import db, utcnow
-from .permissions import (
+from models import audit, uploads, wilayah
+from models.applications import Application
+from models.batches import (
+    add_to_batch,
+    confirm_card,
+    create_batch,
+    decide_batch,
+    print_batch,
+    submit_batch,
+)
+from models.blanks import SERIAL_LENGTH, BlankReceipt, receive_blanks
+from models.cards import hand_over
+from models.codes import FEMALE, MALE
+from models.complaints import Complaint, record_complaint
+from models.db import db
+from models.eligibility import age_on, eligibility
+from models.office_time import utcnow
+from models.permissions import (
     ADMIN,
     HEAD_OF_DIVISION,
     HEAD_OF_OFFICE,
@@ -32,12 +45,11 @@ from .permissions import (
     ROLES,
     SECRETARY,
 )
-from .registry import Applicant, Application, Disruption
-from .standard import ServiceStandard, ensure_seed_standard
-from .stock import SERIAL_LENGTH, BlankReceipt
-from .uploads import StoredFile
-from .user import User, create_user
-from .workflow import age_on, clock_start, eligibility
+from models.residents import Applicant
+from models.service_clock import Disruption, clock_start, open_disruption
+from models.standard import ServiceStandard, ensure_seed_standard
+from models.uploads import StoredFile
+from models.users import User, create_user
 
 # Sumba Timur keeps WITA (UTC+8); the office serves 08:00-15:00 local time.
 WITA = timedelta(hours=8)
@@ -604,7 +616,7 @@ def _create_disruption(b: _Builder, actor: User) -> Disruption:
                      "pulih."),
         closed_by_id=actor.id,
     )
-    crud.create(actor, disruption)
+    open_disruption(disruption, actor)
     return disruption
 
 
@@ -624,7 +636,7 @@ def _create_receipt(b: _Builder, actor: User) -> BlankReceipt:
                "Sipil, Kementerian Dalam Negeri: 5 kotak masing-masing 100 keping, "
                "diterima dalam keadaan tersegel."),
     )
-    crud.create(actor, receipt)
+    receive_blanks(receipt, actor)
     return receipt
 
 
@@ -771,7 +783,7 @@ def _number(apps: list[Application]) -> None:
 
 
 def _check_one_open(apps: list[Application]) -> None:
-    from .registry import OPEN_STATUSES
+    from models.applications import OPEN_STATUSES
 
     seen: set[int] = set()
     for app in apps:
@@ -831,7 +843,7 @@ def _complaints(b: _Builder, actor: User, apps: list[Application]) -> list[Compl
         ))
     for complaint in complaints:
         complaint.received_at = min(complaint.received_at, b.now - timedelta(minutes=1))
-        crud.create(actor, complaint)
+        record_complaint(complaint, actor)
     return complaints
 
 
@@ -892,7 +904,6 @@ def _print_history(b: _Builder, staff: dict[str, User], ready: list[Application]
     operations, then dates their records back to when they happened."""
     from flask import current_app
 
-    from . import batches
 
     printer, head = staff[PRINTING_OPERATOR], staff[HEAD_OF_DIVISION]
     rng = b.rng
@@ -907,23 +918,23 @@ def _print_history(b: _Builder, staff: dict[str, User], ready: list[Application]
     for day in sorted(by_day):
         apps = sorted(by_day[day], key=lambda a: a.siak_result_at)
         start = max(a.siak_result_at for a in apps) + b.minutes(5, 15)
-        batch = batches.create_batch(printer)
-        batches.add_to_batch(batch, apps, printer)
-        batches.submit_batch(batch, printer)
-        batches.decide_batch(batch, head, True, "Data sudah diperiksa.")
-        cards = batches.print_batch(batch, printer)
+        batch = create_batch(printer)
+        add_to_batch(batch, apps, printer)
+        submit_batch(batch, printer)
+        decide_batch(batch, head, True, "Data sudah diperiksa.")
+        cards = print_batch(batch, printer)
         batch.created_at, batch.submitted_at = start, start + b.minutes(1, 3)
         batch.approved_at = batch.submitted_at + b.minutes(3, 10)
         batch.printed_at = batch.approved_at + b.minutes(2, 6)
         for card in cards:
             card.printed_at = batch.printed_at
             if rng.random() < 0.08:
-                batches.confirm_card(card, printer, False, reason="Hasil cetak bergaris, "
+                confirm_card(card, printer, False, reason="Hasil cetak bergaris, "
                                      "pita printer habis.")
                 card.confirmed_at = batch.printed_at + b.minutes(1, 5)
                 card.application.status = "print_ready"  # printed again below
                 continue
-            batches.confirm_card(card, printer, True, storage_location=rng.choice(
+            confirm_card(card, printer, True, storage_location=rng.choice(
                 ("LEMARI A / RAK 1", "LEMARI A / RAK 2", "LEMARI B / RAK 1")))
             card.confirmed_at = card.stored_at = batch.printed_at + b.minutes(1, 5)
             card.application.clock_stopped_at = card.printed_at
@@ -931,12 +942,12 @@ def _print_history(b: _Builder, staff: dict[str, User], ready: list[Application]
         # A spoiled card's application goes into the next batch the same day.
         again = [c.application for c in cards if c.status == "spoiled"]
         if again:
-            retry = batches.create_batch(printer)
-            batches.add_to_batch(retry, again, printer)
-            batches.submit_batch(retry, printer)
-            batches.decide_batch(retry, head, True, "Cetak ulang kartu rusak.")
-            for card in batches.print_batch(retry, printer):
-                batches.confirm_card(card, printer, True, storage_location="LEMARI A / RAK 1")
+            retry = create_batch(printer)
+            add_to_batch(retry, again, printer)
+            submit_batch(retry, printer)
+            decide_batch(retry, head, True, "Cetak ulang kartu rusak.")
+            for card in print_batch(retry, printer):
+                confirm_card(card, printer, True, storage_location="LEMARI A / RAK 1")
                 card.printed_at = card.confirmed_at = card.stored_at = \
                     batch.printed_at + b.minutes(8, 15)
                 card.application.clock_stopped_at = card.printed_at
@@ -947,8 +958,8 @@ def _print_history(b: _Builder, staff: dict[str, User], ready: list[Application]
             # Most residents wait for their card; the rest come back later, or not yet.
             if waited >= 1 and rng.random() < (0.55 if waited < 5 else 0.85):
                 name = card.application.applicant.name
-                batches.hand_over(card, printer, receiver_name=name, relation="self",
-                                  id_checked=True, authority_letter=False, secret=secret)
+                hand_over(card, printer, receiver_name=name, relation="self",
+                          id_checked=True, authority_letter=False, secret=secret)
                 card.handed_over_at = card.stored_at + timedelta(
                     days=rng.choice((0, 0, 0, 1, 2))) + b.minutes(5, 50)
     db.session.commit()

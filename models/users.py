@@ -11,8 +11,9 @@ from sqlalchemy.orm import Mapped, mapped_column
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from . import audit
-from .db import db, utcnow
+from .db import db
 from .errors import DomainError
+from .office_time import utcnow
 from .permissions import ROLE_LABELS, ROLES, require
 
 MAX_FAILED_LOGINS = 5

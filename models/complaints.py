@@ -8,8 +8,12 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from .db import db, utcnow
+from . import audit, numbering
+from .db import db
 from .errors import DomainError
+from .office_time import utcnow
+from .permissions import require
+from .users import User
 
 CHANNELS = ("suggestion_box", "phone", "whatsapp", "email", "web", "in_person")
 CHANNEL_LABELS = {
@@ -72,12 +76,25 @@ class Complaint(db.Model):
             raise DomainError(_l("The date cannot be in the future."), field="received_at")
         return []
 
-    def on_create(self, actor) -> None:  # noqa: ANN001
-        from .registry import random_code
-
-        self.ticket = "ADU-" + random_code(5)
-        self.status = "new"
-        self.received_by_id = getattr(actor, "id", None)
-
     def __str__(self) -> str:
         return f"{self.ticket} {self.subject}"
+
+
+def record_complaint(complaint: Complaint, actor: User) -> Complaint:
+    """Register a complaint, suggestion or input received through any channel: it gets
+    its public ticket and starts as new."""
+    require(actor, "complaint", "create")
+    try:
+        complaint.validate()
+        complaint.ticket = numbering.ticket_number()
+        complaint.status = "new"
+        complaint.received_by_id = actor.id
+        db.session.add(complaint)
+        db.session.flush()
+        audit.record(actor, "create", complaint,
+                     changes=audit.diff(None, audit.snapshot(complaint)))
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        raise
+    return complaint

@@ -1,0 +1,312 @@
+"""Blank cards (blangko): receipts from the ministry by serial range, every blank's
+status and event log, FIFO allocation, write-off and destruction, and the
+reconciliation that proves every blank is accounted for."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, datetime, time
+
+import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from . import audit
+from .db import db
+from .errors import DomainError
+from .office_time import office_day_range, office_today, to_utc, utcnow
+from .permissions import require
+from .users import User
+
+BLANK_STATUSES = ("available", "reserved", "used", "spoiled", "lost", "returned", "destroyed")
+SERIAL_LENGTH = 10
+MIN_REASON_LENGTH = 5
+
+BLANK_STATUS_LABELS = {
+    "available": _l("Available"), "reserved": _l("Reserved"), "used": _l("Used"),
+    "spoiled": _l("Spoiled"), "lost": _l("Lost"), "returned": _l("Returned"),
+    "destroyed": _l("Destroyed"),
+}
+
+
+def in_check(column: str, values: tuple[str, ...]) -> str:
+    """SQL for a CHECK constraint: `column` holds one of `values`."""
+    return f"{column} IN (" + ", ".join(repr(v) for v in values) + ")"
+
+
+class BlankReceipt(db.Model):
+    """Blanks received from the ministry, as one contiguous serial range."""
+
+    __tablename__ = "blank_receipt"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    received_at: Mapped[date] = mapped_column(index=True)
+    reference: Mapped[str] = mapped_column(sa.String(80), unique=True)
+    serial_first: Mapped[str] = mapped_column(sa.String(SERIAL_LENGTH))
+    serial_last: Mapped[str] = mapped_column(sa.String(SERIAL_LENGTH))
+    quantity: Mapped[int]
+    received_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))
+    notes: Mapped[str | None] = mapped_column(sa.Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    received_by = relationship("User")
+    blanks = relationship("Blank", back_populates="receipt", lazy="dynamic")
+
+    __table_args__ = (sa.CheckConstraint("quantity > 0", name="quantity"),)
+
+    def validate(self, today: date | None = None) -> list[str]:
+        today = today or office_today()
+        for field in ("serial_first", "serial_last"):
+            value = (getattr(self, field) or "").strip()
+            if not (value.isdigit() and len(value) == SERIAL_LENGTH):
+                raise DomainError(_l("A blank serial is exactly %(n)d digits.",
+                                     n=SERIAL_LENGTH), field=field)
+            setattr(self, field, value)
+        if int(self.serial_last) < int(self.serial_first):
+            raise DomainError(_l("The last serial is lower than the first."),
+                              field="serial_last")
+        expected = int(self.serial_last) - int(self.serial_first) + 1
+        if self.quantity != expected:
+            raise DomainError(_l("The quantity (%(q)s) does not match the serial range "
+                                 "(%(n)d blanks).", q=self.quantity, n=expected),
+                              field="quantity")
+        if self.received_at and self.received_at > today:
+            raise DomainError(_l("The date cannot be in the future."), field="received_at")
+        self.reference = " ".join((self.reference or "").split())
+        if not self.reference:
+            raise DomainError(_l("The reference number is required."), field="reference")
+        taken = db.session.execute(sa.select(BlankReceipt.id).where(
+            BlankReceipt.reference == self.reference, BlankReceipt.id != (self.id or 0))
+        ).first()
+        if taken:
+            raise DomainError(_l("Reference %(ref)s has already been recorded.",
+                                 ref=self.reference), field="reference")
+        overlap = db.session.execute(
+            sa.select(BlankReceipt.reference).where(
+                BlankReceipt.id != (self.id or 0),
+                BlankReceipt.serial_first <= self.serial_last,
+                BlankReceipt.serial_last >= self.serial_first,
+            ).limit(1)
+        ).scalar()
+        if overlap:
+            raise DomainError(_l("This serial range overlaps receipt %(ref)s.", ref=overlap),
+                              field="serial_first")
+        return []
+
+    def __str__(self) -> str:
+        return f"{self.reference} ({self.serial_first}-{self.serial_last})"
+
+
+class Blank(db.Model):
+    """One physical blank card, known by its serial."""
+
+    __tablename__ = "blank"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    serial: Mapped[str] = mapped_column(sa.String(SERIAL_LENGTH), unique=True)
+    receipt_id: Mapped[int] = mapped_column(sa.ForeignKey("blank_receipt.id"), index=True)
+    status: Mapped[str] = mapped_column(sa.String(10), default="available")
+    status_reason: Mapped[str | None] = mapped_column(sa.String(255))
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    receipt = relationship("BlankReceipt", back_populates="blanks")
+    card = relationship("Card", back_populates="blank", uselist=False)
+
+    __table_args__ = (
+        # FIFO allocation walks this index: first available by serial.
+        sa.Index("ix_blank_status_serial", "status", "serial"),
+        sa.CheckConstraint(in_check("status", BLANK_STATUSES), name="status"),
+    )
+
+    def __str__(self) -> str:
+        return self.serial
+
+
+BLANK_EVENT_KINDS = ("received", "reserved", "released", "used", "spoiled", "lost",
+                     "returned", "destroyed")
+
+
+class BlankEvent(db.Model):
+    """Every change of a blank's status, with its time: the basis of reconciliation."""
+
+    __tablename__ = "blank_event"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    blank_id: Mapped[int] = mapped_column(sa.ForeignKey("blank.id"), index=True)
+    at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    kind: Mapped[str] = mapped_column(sa.String(10), index=True)
+    from_status: Mapped[str | None] = mapped_column(sa.String(10))
+    to_status: Mapped[str] = mapped_column(sa.String(10))
+    user_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))
+    reason: Mapped[str | None] = mapped_column(sa.String(255))
+
+    blank = relationship("Blank")
+
+    __table_args__ = (sa.CheckConstraint(in_check("kind", BLANK_EVENT_KINDS), name="kind"),)
+
+
+def receive_blanks(receipt: BlankReceipt, actor: User) -> BlankReceipt:
+    """Record a receipt from the ministry: one available Blank per serial of the range,
+    each with its "received" event dated the day the blanks arrived."""
+    require(actor, "blank_receipt", "create")
+    try:
+        receipt.received_by_id = actor.id
+        receipt.validate()
+        db.session.add(receipt)
+        db.session.flush()
+        width = len(receipt.serial_first)
+        now = utcnow()
+        # The stock changes on the day the blanks arrived (00:00 WITA), whenever recorded.
+        arrived = to_utc(datetime.combine(receipt.received_at, time.min))
+        db.session.execute(
+            sa.insert(Blank),
+            [{"serial": f"{n:0{width}d}", "receipt_id": receipt.id, "status": "available",
+              "updated_at": now}
+             for n in range(int(receipt.serial_first), int(receipt.serial_last) + 1)],
+        )
+        db.session.execute(
+            sa.insert(BlankEvent).from_select(
+                ["blank_id", "at", "kind", "from_status", "to_status", "user_id"],
+                sa.select(Blank.id, sa.literal(arrived), sa.literal("received"),
+                          sa.null(), sa.literal("available"),
+                          sa.literal(actor.id, sa.Integer))
+                .where(Blank.receipt_id == receipt.id),
+            )
+        )
+        audit.record(actor, "create", receipt,
+                     changes=audit.diff(None, audit.snapshot(receipt)))
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        raise
+    return receipt
+
+
+def blank_event(blank: Blank, kind: str, to_status: str, actor: User | None,
+                 reason: str | None = None, at: datetime | None = None) -> None:
+    db.session.add(BlankEvent(blank_id=blank.id, kind=kind, from_status=blank.status,
+                              to_status=to_status, user_id=getattr(actor, "id", None),
+                              reason=reason, at=at or utcnow()))
+    blank.status = to_status
+    blank.status_reason = reason
+
+
+def allocate_fifo(n: int) -> list[Blank]:
+    """The first `n` available blanks by serial (first in, first out), locked for this
+    transaction on PostgreSQL; on SQLite the caller already holds the write lock."""
+    q = (sa.select(Blank).where(Blank.status == "available")
+         .order_by(Blank.serial).limit(n))
+    if db.session.get_bind().dialect.name == "postgresql":
+        q = q.with_for_update(skip_locked=True)
+    return list(db.session.execute(q).scalars())
+
+
+STOCK_OUT_KINDS = ("used", "spoiled", "lost", "returned")
+
+
+@dataclass(frozen=True)
+class Reconciliation:
+    start: date
+    end: date
+    opening: int  # blanks on hand (available or reserved) at the start
+    received: int
+    used: int
+    spoiled: int
+    lost: int
+    returned: int
+    destroyed: int  # spoiled blanks destroyed (they had already left the stock)
+    released: int  # reservations given back; a reserved blank stays on hand
+    closing: int
+    status_counts: dict[str, int]
+    total_received: int
+
+    @property
+    def balances(self) -> bool:
+        flow = (self.opening + self.received - self.used - self.spoiled - self.lost
+                - self.returned)
+        on_hand = self.status_counts.get("available", 0) + self.status_counts.get(
+            "reserved", 0)
+        total = sum(self.status_counts.values())
+        return flow == self.closing and total == self.total_received and (
+            self.end < office_today() or self.closing == on_hand)
+
+
+def _on_hand_at(moment: datetime) -> int:
+    """Blanks received and not yet gone (used/spoiled/lost/returned) at `moment`."""
+    counts = dict(db.session.execute(
+        sa.select(BlankEvent.kind, sa.func.count(BlankEvent.id))
+        .where(BlankEvent.at < moment,
+               BlankEvent.kind.in_(("received", *STOCK_OUT_KINDS)))
+        .group_by(BlankEvent.kind)).all())
+    return counts.get("received", 0) - sum(counts.get(k, 0) for k in STOCK_OUT_KINDS)
+
+
+def reconcile(start: date, end: date) -> Reconciliation:
+    """Opening + received - used - spoiled - lost - returned = closing, proven from
+    the event log and checked against the blanks' present status."""
+    if end < start:
+        raise DomainError(_l("The end date is before the start date."))
+    lo, hi = office_day_range(start, end)
+    counts = dict(db.session.execute(
+        sa.select(BlankEvent.kind, sa.func.count(BlankEvent.id))
+        .where(BlankEvent.at >= lo, BlankEvent.at < hi).group_by(BlankEvent.kind)).all())
+    status_counts = dict(db.session.execute(
+        sa.select(Blank.status, sa.func.count(Blank.id)).group_by(Blank.status)).all())
+    total_received = db.session.execute(
+        sa.select(sa.func.count(BlankEvent.id)).where(BlankEvent.kind == "received")
+    ).scalar()
+    return Reconciliation(
+        start=start, end=end, opening=_on_hand_at(lo),
+        received=counts.get("received", 0), used=counts.get("used", 0),
+        spoiled=counts.get("spoiled", 0), lost=counts.get("lost", 0),
+        returned=counts.get("returned", 0), destroyed=counts.get("destroyed", 0),
+        released=counts.get("released", 0), closing=_on_hand_at(hi),
+        status_counts=status_counts, total_received=total_received)
+
+
+def write_off(blanks: Iterable[Blank], actor: User, kind: str, reason: str) -> int:
+    """Mark available blanks lost or returned to the ministry (head of division)."""
+    require(actor, "blank", "destroy")
+    if kind not in ("lost", "returned"):
+        raise DomainError(_l("Choose lost or returned."))
+    reason = (reason or "").strip()
+    if len(reason) < MIN_REASON_LENGTH:
+        raise DomainError(_l("Write the reason (at least %(n)d characters).",
+                             n=MIN_REASON_LENGTH), field="reason")
+    blanks = list(blanks)
+    bad = [b.serial for b in blanks if b.status != "available"]
+    if bad:
+        raise DomainError(_l("Only available blanks can be written off: %(s)s.",
+                             s=", ".join(bad[:10])))
+    for blank in blanks:
+        blank_event(blank, kind, kind, actor, reason[:255])
+    audit.record(actor, kind, object_type="blank",
+                 changes={"serials": [b.serial for b in blanks], "reason": reason})
+    db.session.commit()
+    return len(blanks)
+
+
+def destroy_spoiled(blanks: Iterable[Blank], actor: User, note: str) -> list[str]:
+    """Destroy spoiled blanks (berita acara pemusnahan); returns their serials."""
+    require(actor, "blank", "destroy")
+    blanks = sorted(blanks, key=lambda b: b.serial)
+    if not blanks:
+        raise DomainError(_l("Choose at least one spoiled blank."))
+    bad = [b.serial for b in blanks if b.status != "spoiled"]
+    if bad:
+        raise DomainError(_l("Only spoiled blanks can be destroyed: %(s)s.",
+                             s=", ".join(bad[:10])))
+    for blank in blanks:
+        blank_event(blank, "destroyed", "destroyed", actor, (note or "").strip()[:255])
+    serials = [b.serial for b in blanks]
+    audit.record(actor, "destroy", object_type="blank",
+                 changes={"serials": serials, "note": note})
+    db.session.commit()
+    return serials
+
+
+def low_stock(threshold: int) -> tuple[bool, int]:
+    available = db.session.execute(
+        sa.select(sa.func.count(Blank.id)).where(Blank.status == "available")).scalar()
+    return available < threshold, available

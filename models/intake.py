@@ -1,0 +1,61 @@
+"""Intake at the counter (standard A2): F-1.02 and the KK copy declared complete, the
+application gets its receipt number and the service clock starts."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+
+from . import audit, numbering
+from .applications import Application
+from .db import db
+from .eligibility import eligibility
+from .errors import DomainError
+from .office_time import utcnow
+from .permissions import require
+from .residents import Applicant
+from .service_clock import apply_limit, running_disruption
+from .standard import current_standard
+from .uploads import StoredFile
+from .users import User
+
+
+def open_application(applicant: Applicant, actor: User, *, f102_complete: bool,
+                     kk_copy: StoredFile | None) -> Application:
+    """Intake: requirements declared complete, the clock starts, a receipt number.
+
+    `kk_copy` is a stored upload (models.uploads.StoredFile) or None.
+    """
+    require(actor, "application", "create")
+    if not f102_complete:
+        raise DomainError(_l("Form F-1.02 must be complete before the application is "
+                             "submitted."), field="f102_complete")
+    if kk_copy is None:
+        raise DomainError(_l("Attach the copy of the family card (KK)."), field="kk_copy")
+    standard = current_standard()
+    status = eligibility(applicant, standard=standard)
+    if not status.may_record:
+        raise DomainError(status.reason)
+    application = Application(applicant_id=applicant.id, f102_complete=True)
+    try:
+        application.validate()  # one open application per applicant
+        now = utcnow()
+        application.number = numbering.day_number(Application.number, numbering.RECEIPT)
+        application.status = "submitted"
+        application.standard_id = standard.id
+        application.standard = standard
+        application.submitted_at = now
+        application.submitted_by_id = actor.id
+        application.kk_copy_path = kk_copy.path
+        application.kk_copy_sha256 = kk_copy.sha256
+        application.kk_copy_mime = kk_copy.mime
+        db.session.add(application)
+        application.applicant = applicant
+        apply_limit(application, standard, running_disruption(now))
+        db.session.flush()
+        audit.record(actor, "submit", application,
+                     changes=audit.diff(None, audit.snapshot(application)))
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        raise
+    return application

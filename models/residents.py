@@ -1,0 +1,113 @@
+"""Residents (penduduk) as recorded on form F-1.02: the Applicant entity and its checks."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date, datetime
+from typing import Any
+
+import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from . import codes, validation, wilayah
+from .db import db
+from .errors import DomainError
+from .office_time import utcnow
+
+
+class Applicant(db.Model):
+    """A resident (penduduk) as recorded on form F-1.02."""
+
+    __tablename__ = "applicant"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    nik: Mapped[str] = mapped_column(sa.String(16), unique=True)
+    kk_number: Mapped[str] = mapped_column(sa.String(16), index=True)
+    name: Mapped[str] = mapped_column(sa.String(60), index=True)
+    birth_place: Mapped[str] = mapped_column(sa.String(60))
+    birth_date: Mapped[date] = mapped_column(index=True)
+    sex: Mapped[str] = mapped_column(sa.String(1), index=True)
+    blood_type: Mapped[str] = mapped_column(sa.String(2), default="13")
+    religion: Mapped[str] = mapped_column(sa.String(1), index=True)
+    marital_status: Mapped[str] = mapped_column(sa.String(1))
+    occupation: Mapped[str] = mapped_column(sa.String(2))
+    citizenship: Mapped[str] = mapped_column(sa.String(1), default="1")
+    address: Mapped[str] = mapped_column(sa.String(120))
+    rt: Mapped[str] = mapped_column(sa.String(3))
+    rw: Mapped[str] = mapped_column(sa.String(3))
+    village_code: Mapped[str] = mapped_column(sa.String(13), index=True)
+    phone: Mapped[str | None] = mapped_column(sa.String(16))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    applications = relationship("Application", back_populates="applicant",
+                                order_by="Application.id")
+
+    __table_args__ = (
+        # Filter + newest-first page in one index walk, without a sort.
+        sa.Index("ix_applicant_marital_status_id", "marital_status", "id"),
+    )
+
+    @property
+    def village(self) -> wilayah.Village | None:
+        return wilayah.village(self.village_code) if self.village_code else None
+
+    @property
+    def masked_nik(self) -> str:
+        return (self.nik[:6] + "******" + self.nik[-4:]) if self.nik else ""
+
+    def __str__(self) -> str:
+        return f"{self.nik} {self.name}"
+
+    def validate(self, today: date | None = None) -> list[str]:
+        """Normalise fields and check them all; raise DomainError at the first bad one.
+
+        Returns warnings (e.g. a NIK district that is no longer in the area list).
+        """
+        checks = [
+            ("name", lambda: setattr(self, "name", validation.check_name(self.name or ""))),
+            ("birth_place", lambda: setattr(
+                self, "birth_place", validation.check_name(self.birth_place or ""))),
+            ("birth_date", lambda: validation.check_not_future(self.birth_date, today)),
+            ("kk_number", lambda: setattr(
+                self, "kk_number", validation.check_kk_number(self.kk_number or "", today))),
+            ("rt", lambda: setattr(self, "rt", validation.check_rt_rw(self.rt or ""))),
+            ("rw", lambda: setattr(self, "rw", validation.check_rt_rw(self.rw or ""))),
+            ("village_code", lambda: validation.check_village_code(self.village_code or "")),
+        ]
+        for field, check in checks:
+            _run(field, check)
+        for field, codelist in (("sex", codes.SEX), ("religion", codes.RELIGION),
+                                ("marital_status", codes.MARITAL_STATUS),
+                                ("blood_type", codes.BLOOD_TYPE),
+                                ("occupation", codes.OCCUPATION),
+                                ("citizenship", codes.CITIZENSHIP)):
+            if getattr(self, field) not in dict(codelist):
+                raise DomainError(_l("Choose a value from the list."), field=field)
+        if self.phone:
+            _run("phone", lambda: setattr(self, "phone", validation.check_phone(self.phone)))
+        self.address = " ".join((self.address or "").upper().split())
+        if not self.address:
+            raise DomainError(_l("The address is required."), field="address")
+        if len(self.address) > 120:
+            raise DomainError(_l("The address may be at most 120 characters."),
+                              field="address")
+        info = _run("nik", lambda: validation.check_nik(
+            self.nik or "", birth_date=self.birth_date, sex=self.sex, today=today))
+        self.nik = info.nik
+        taken = db.session.execute(
+            sa.select(Applicant.name).where(Applicant.nik == self.nik,
+                                            Applicant.id != (self.id or 0))
+        ).scalar()
+        if taken:
+            raise DomainError(_l("NIK %(nik)s is already registered (%(name)s).",
+                                 nik=self.nik, name=taken), field="nik")
+        return list(info.warnings)
+
+
+def _run(field: str, check: Callable[[], Any]) -> Any:
+    try:
+        return check()
+    except validation.InvalidValue as exc:
+        raise DomainError(exc.message, field=field) from exc
