@@ -16,6 +16,7 @@ from models import (
     Card,
     Complaint,
     Disruption,
+    DomainError,
     PrintBatch,
     Printer,
     ServiceStandard,
@@ -23,7 +24,7 @@ from models import (
 )
 
 from .accounts import AuditEntryView, UserView
-from .base import OfficeIndexView
+from .base import OfficeIndexView, check_declarations, refused
 from .people import ApplicantView
 from .printing import (
     ApplicationView,
@@ -76,4 +77,7 @@ def init_admin(app: Flask) -> Admin:
                                        category=oversight))
     admin.add_view(AuditEntryView(AuditEntry, name=_l("Audit log"), category=oversight))
     admin.add_view(UserView(User, name=_l("Users"), category=oversight))
+    check_declarations(admin)
+    # Any refused domain operation, raised anywhere under /admin: one answer.
+    app.register_error_handler(DomainError, refused)
     return admin

@@ -1,4 +1,11 @@
-"""The one secured Flask-Admin base view: every screen asks the permission matrix."""
+"""The one secured Flask-Admin base view: every screen asks the permission matrix.
+
+Every route declares the (entity, action) it needs where it is defined: the generic
+Flask-Admin endpoints through `ENDPOINT_ACTIONS`, every custom route and step through
+`@requires(entity, action)`. `check_declarations()` runs at start-up and refuses a
+route without a declaration or with a pair the matrix does not know (as Django's
+admin system checks do); `declared_routes()` lists them all for the access test.
+"""
 
 from __future__ import annotations
 
@@ -20,6 +27,28 @@ from models.permissions import PermissionDenied, allowed
 
 from .formatters import DETAIL_TYPE_FORMATTERS, EXPORT_TYPE_FORMATTERS, TYPE_FORMATTERS
 
+F = t.TypeVar("F", bound=t.Callable[..., t.Any])
+# Marks a route any logged-in member of staff may open (the home page, a language switch).
+LOGGED_IN = ("", "")
+
+
+def requires(entity: str, action: str) -> t.Callable[[F], F]:
+    """Declare the (entity, action) a route needs; the secured base enforces it before
+    the route runs (403, audited) and the start-up check validates the pair."""
+
+    def mark(fn: F) -> F:
+        fn._requires = (entity, action)  # type: ignore[attr-defined]
+        return fn
+
+    return mark
+
+
+def requires_login(fn: F) -> F:
+    """Declare a route open to any logged-in member of staff."""
+    fn._requires = LOGGED_IN  # type: ignore[attr-defined]
+    return fn
+
+
 # Which matrix action each Flask-Admin endpoint needs.
 ENDPOINT_ACTIONS = {
     "index_view": "list",
@@ -29,6 +58,8 @@ ENDPOINT_ACTIONS = {
     "edit_view": "edit",
     "export": "export",
     "ajax_update": "edit",
+    "ajax_lookup": "create|edit",
+    "action_view": "list",  # each list action is then checked by is_action_allowed
     "delete_view": None,  # never: nothing is hard-deleted
 }
 
@@ -97,18 +128,104 @@ class SecuredMixin:
             return redirect(url_for("auth.login", next=request.full_path))
         return forbidden(self.entity, name)
 
+    def declared(self, name: str) -> tuple[str, str] | None:
+        """The (entity, action) the route `name` declares, None when it declares none.
+
+        ("", "") means any logged-in member of staff.
+        """
+        fn = getattr(type(self), name, None)
+        marked = getattr(fn, "_requires", None)
+        if marked is not None:
+            return marked
+        if name in ENDPOINT_ACTIONS:
+            action = ENDPOINT_ACTIONS[name]
+            return (self.entity, action) if action else None
+        return None
+
     def _handle_view(self, name: str, **kwargs: t.Any) -> t.Any:
         if not current_user.is_authenticated:
             return redirect(url_for("auth.login", next=request.full_path))
+        needed = self.declared(name)
+        if needed == LOGGED_IN:
+            return None
         if not self.is_accessible():
             return forbidden(self.entity, name)
-        if name in ENDPOINT_ACTIONS:
-            needed = ENDPOINT_ACTIONS[name]
-            if needed is None or not self.allowed(needed):
+        if needed is None:
+            return forbidden(self.entity, name)  # undeclared: closed, never open
+        entity, action = needed
+        if action == "create|edit":  # ajax lookups serve the create and edit forms
+            if not (self.allowed("create") or self.allowed("edit")):
                 return forbidden(self.entity, name)
-        if name == "ajax_lookup" and not (self.allowed("create") or self.allowed("edit")):
-            return forbidden(self.entity, name)
+            return None
+        if not allowed(current_user, entity, action):
+            return forbidden(entity, name)
         return None
+
+
+def refused(exc: DomainError) -> t.Any:
+    """The one handler for a refused domain operation, wherever it was raised: a
+    permission refusal is an audited 403; any other refusal is rolled back and shown
+    as a message on the page the user came from."""
+    db.session.rollback()
+    if isinstance(exc, PermissionDenied):
+        return forbidden(exc.entity, request.endpoint or "")
+    flash(error_message(exc), "danger")
+    return redirect(back_url())
+
+
+def back_url() -> str:
+    """Where to return after a refused step: the same-site page it came from."""
+    from admin.auth import safe_next
+
+    referrer = request.referrer or ""
+    host = request.host_url.rstrip("/")
+    if referrer.startswith(host):
+        back = safe_next(referrer[len(host):])
+        if back:
+            return back
+    return request.path if request.method == "GET" else url_for("admin.index")
+
+
+def declared_routes(admin: t.Any) -> list[tuple[str, str, str, tuple[str, str] | None]]:
+    """(endpoint, url, methods, declaration) of every route of every admin view."""
+    out = []
+    for view in admin._views:
+        for url, name, methods in view._urls:
+            declared = view.declared(name) if hasattr(view, "declared") else None
+            out.append((f"{view.endpoint}.{name}", view.url + url, ",".join(methods),
+                        declared))
+    return out
+
+
+def action_declarations(view: t.Any) -> list[tuple[str, str]]:
+    """The (entity, action) of each list action of `view` ("entity.action" or "action")."""
+    out = []
+    for name in getattr(view, "_actions_data", {}):
+        entity, _sep, action = name.rpartition(".")
+        out.append((entity or view.entity, action))
+    return out
+
+
+def check_declarations(admin: t.Any) -> None:
+    """Start-up check: every route and list action declares a pair the matrix knows."""
+    from models.permissions import is_known
+
+    problems = []
+    for endpoint, url, _methods, declared in declared_routes(admin):
+        if declared is None:
+            if endpoint.endswith(".delete_view"):
+                continue  # refused for everyone by design
+            problems.append(f"{endpoint} ({url}) declares no (entity, action)")
+        elif declared != LOGGED_IN and declared[1] != "create|edit" \
+                and not is_known(*declared):
+            problems.append(f"{endpoint} ({url}) declares unknown {declared}")
+    for view in admin._views:
+        for pair in action_declarations(view):
+            if pair[1] != "delete" and not is_known(*pair):
+                problems.append(f"{view.endpoint} list action declares unknown {pair}")
+    if problems:
+        raise RuntimeError("Permission declarations do not match the matrix:\n  "
+                           + "\n  ".join(problems))
 
 
 def forbidden(entity: str, name: str) -> t.NoReturn:
@@ -287,6 +404,10 @@ class OfficeIndexView(AdminIndexView):
     def inaccessible_callback(self, name: str, **kwargs: t.Any) -> t.Any:
         return redirect(url_for("auth.login", next=request.full_path))
 
+    def declared(self, name: str) -> tuple[str, str] | None:
+        return getattr(getattr(type(self), name, None), "_requires", None)
+
     @expose("/")
+    @requires_login
     def index(self) -> t.Any:
         return self.render("admin/office_index.html")

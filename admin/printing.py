@@ -82,6 +82,7 @@ from .base import (
     forbidden,
     form_checked,
     pdf_response,
+    requires,
 )
 from .people import ApplicationView as _ApplicationView
 from .workflow import parse_date, wita
@@ -206,6 +207,7 @@ class ApplicationPrintingMixin:
         return None
 
     @expose("/preview/")
+    @requires("application", "view")
     def preview_view(self) -> Response:
         application = self._guard("view")  # type: ignore[attr-defined]
         from printing.cards import render_preview
@@ -335,6 +337,7 @@ class BatchStepsMixin:
 
     # ---- draft
     @expose("/remove/", methods=("POST",))
+    @requires("application", "add_to_batch")
     def remove_view(self) -> Response:
         batch = self._batch("application", "add_to_batch")
         application = _record_or_404(Application, request.form.get("application_id"))
@@ -342,6 +345,7 @@ class BatchStepsMixin:
                          _("%(n)s removed from the batch.", n=application.number))
 
     @expose("/submit/", methods=("POST",))
+    @requires("print_batch", "submit")
     def submit_view(self) -> Response:
         batch = self._batch("print_batch", "submit")
         return self._run(batch, lambda: submit_batch(batch, actor()),
@@ -349,6 +353,7 @@ class BatchStepsMixin:
 
     # ---- decision
     @expose("/decide/", methods=("POST",))
+    @requires("print_batch", "approve")
     def decide_view(self) -> Response:
         batch = self._batch("print_batch", "approve")
         decision = request.form.get("decision")
@@ -363,6 +368,7 @@ class BatchStepsMixin:
 
     # ---- printing and the PDF
     @expose("/print/", methods=("POST",))
+    @requires("print_batch", "print")
     def print_view(self) -> Response:
         batch = self._batch("print_batch", "print")
         printer = self._printer()
@@ -403,6 +409,7 @@ class BatchStepsMixin:
         return True
 
     @expose("/render/", methods=("POST",))
+    @requires("print_batch", "print")
     def render_view(self) -> Response:
         """Render the PDF again (e.g. for another printer): never consumes blanks."""
         batch = self._batch("print_batch", "print")
@@ -413,6 +420,7 @@ class BatchStepsMixin:
         return self._back(batch)
 
     @expose("/pdf/")
+    @requires("print_batch", "print")
     def pdf_view(self) -> Response:
         """The stored PDF, as rendered; downloading never touches the blanks."""
         batch = self._batch("print_batch", "print")
@@ -425,6 +433,7 @@ class BatchStepsMixin:
         return stored_pdf_response(batch.pdf_path, f"{batch.number}.pdf")
 
     @expose("/manifest/")
+    @requires("print_batch", "view")
     def manifest_view(self) -> Response:
         batch = self._batch("print_batch", "view")
         if batch.status not in ("printed", "closed"):
@@ -436,6 +445,7 @@ class BatchStepsMixin:
 
     # ---- confirmation of each card
     @expose("/confirm/", methods=("POST",))
+    @requires("print_batch", "confirm")
     def confirm_view(self) -> Response:
         batch = self._batch("print_batch", "confirm")
         card = _record_or_404(Card, request.form.get("card_id"))
@@ -461,6 +471,7 @@ class PendingBatchesView(PrintingPage):
     access_action = "approve"
 
     @expose("/")
+    @requires("print_batch", "approve")
     def index(self) -> t.Any:
         batches = list(db.session.execute(
             sa.select(PrintBatch).where(PrintBatch.status == "submitted")
@@ -509,6 +520,7 @@ class BlankActionsMixin:
         return None
 
     @expose("/destruction-report/")
+    @requires("blank", "destroy")
     def destruction_report_view(self) -> Response:
         if not allowed(current_user, "blank", "destroy"):
             forbidden("blank", "destruction_report")
@@ -518,6 +530,7 @@ class BlankActionsMixin:
         return stored_pdf_response(f"destruction/{name}", f"berita-acara-{name}")
 
     @expose("/write-off/", methods=("GET", "POST"))
+    @requires("blank", "destroy")
     def write_off_view(self) -> t.Any:
         if not allowed(current_user, "blank", "destroy"):
             forbidden("blank", "write_off")
@@ -641,6 +654,7 @@ class ReconciliationView(PrintingPage):
                            end=end, statuses=statuses)
 
     @expose("/pdf/")
+    @requires("blank", "list")
     def pdf_view(self) -> Response:
         start, end, errors = self._period()
         if errors:
@@ -690,6 +704,7 @@ class CustodyView(PrintingPage):
             may_view_app=allowed(user, "application", "view"), wita=wita)
 
     @expose("/move/", methods=("POST",))
+    @requires("card", "store")
     def move_view(self) -> Response:
         card = self._card("store")
         try:
@@ -703,6 +718,7 @@ class CustodyView(PrintingPage):
         return redirect(url_for(".index"))
 
     @expose("/handover/", methods=("GET", "POST"))
+    @requires("card", "hand_over")
     def handover_view(self) -> t.Any:
         card = self._card("hand_over")
         form = {"receiver_name": "", "relation": "", "id_checked": False,
@@ -741,6 +757,7 @@ class CustodyView(PrintingPage):
                            errors=errors, relations=RELATION_LABELS, wita=wita)
 
     @expose("/receipt/")
+    @requires("card", "view")
     def receipt_view(self) -> Response:
         card = self._card("view")
         if card.status != "handed_over" or not card.verification_code:

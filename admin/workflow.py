@@ -56,6 +56,7 @@ from .base import (
     forbidden,
     form_checked,
     pdf_response,
+    requires,
 )
 from .search import prefix_range
 
@@ -200,6 +201,7 @@ class IntakeView(SecuredMixin, BaseView):
         return context
 
     @expose("/", methods=("GET", "POST"))
+    @requires("application", "create")
     def index(self) -> t.Any:
         if request.method == "GET":
             nik = digits(request.args.get("nik"))
@@ -301,6 +303,7 @@ class ApplicationStepsMixin:
 
     # ---- steps
     @expose("/record/", methods=("POST",))
+    @requires("application", "record")
     def record_view(self) -> Response:
         application = self._guard("record")
         root = current_app.config["UPLOAD_FOLDER"]
@@ -321,6 +324,7 @@ class ApplicationStepsMixin:
                          _("Recording of %(n)s saved.", n=application.number))
 
     @expose("/siak/", methods=("POST",))
+    @requires("application", "siak_result")
     def siak_view(self) -> Response:
         application = self._guard("siak_result")
         result = request.form.get("result", "")
@@ -331,6 +335,7 @@ class ApplicationStepsMixin:
             _("SIAK result of %(n)s saved.", n=application.number))
 
     @expose("/reject/", methods=("POST",))
+    @requires("application", "reject")
     def reject_view(self) -> Response:
         application = self._guard("reject")
         return self._run(application,
@@ -339,6 +344,7 @@ class ApplicationStepsMixin:
                          _("Application %(n)s rejected.", n=application.number))
 
     @expose("/cancel/", methods=("POST",))
+    @requires("application", "cancel")
     def cancel_view(self) -> Response:
         application = self._guard("cancel")
         return self._run(application,
@@ -348,6 +354,7 @@ class ApplicationStepsMixin:
 
     # ---- stored files and the receipt
     @expose("/file/<kind>/")
+    @requires("application", "view")
     def file_view(self, kind: str) -> Response:
         application = self._guard("view")
         column = FILE_KINDS.get(kind)
@@ -372,6 +379,7 @@ class ApplicationStepsMixin:
         return response
 
     @expose("/receipt/")
+    @requires("application", "view")
     def receipt_view(self) -> Response:
         application = self._guard("view")
         if application.submitted_at is None:
