@@ -23,7 +23,8 @@ from models import (
     User,
 )
 
-from .accounts import AuditEntryView, UserView
+from .accounts import UserView
+from .audit import AuditEntryView
 from .base import OfficeIndexView, check_declarations, refused
 from .people import ApplicantView
 from .printing import (

@@ -1,4 +1,4 @@
-"""Staff accounts (administrator only) and the audit log (oversight)."""
+"""Staff accounts (administrator only)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,6 @@ from wtforms.fields import BooleanField, PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, EqualTo, Length, Optional, Regexp
 
 from models import DomainError, db, users
-from models.audit import verify_chain
 from models.permissions import ROLE_LABELS, ROLES, PermissionDenied
 
 from .base import OfficeForm, SecuredModelView, actor
@@ -90,24 +89,3 @@ class UserView(SecuredModelView):
             self._show_domain_error(form, exc)
             return False
         return True
-
-
-class AuditEntryView(SecuredModelView):
-    entity = "audit_entry"
-    column_list = ("at", "username", "action", "object_type", "object_id", "ip")
-    column_details_list = ("at", "username", "action", "object_type", "object_id",
-                           "changes", "ip", "prev_hash", "hash")
-    column_export_list = ("at", "username", "action", "object_type", "object_id", "ip",
-                          "changes", "hash")
-    column_labels = {
-        "at": _l("Time"), "username": _l("User"), "action": _l("Action"),
-        "object_type": _l("Object"), "object_id": _l("Object ID"), "changes": _l("Changes"),
-        "ip": _l("IP address"), "prev_hash": _l("Previous hash"), "hash": _l("Hash"),
-    }
-    column_filters = ("action", "object_type", "username", "at")
-    list_template = "admin/audit_list.html"
-
-    def render(self, template: str, **kwargs: t.Any) -> t.Any:
-        if template == self.list_template:
-            kwargs["chain_intact"], kwargs["chain_broken_at"] = verify_chain(last=2000)
-        return super().render(template, **kwargs)
