@@ -10,7 +10,7 @@ PORT ?= 5000
 DEB_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core fonts-liberation \
                 chromium zbar-tools poppler-utils
 
-.PHONY: run test venv system-deps translations catalog lint bench clean
+.PHONY: run test unit venv system-deps translations catalog lint bench clean
 
 $(BIN)/.installed: requirements.txt requirements-dev.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -44,8 +44,7 @@ run: venv system-deps translations
 	$(FLASK) run --host 127.0.0.1 --port $(PORT)
 
 # The whole suite on SQLite, then on PostgreSQL when TEST_DATABASE_URL is set.
-test: venv system-deps translations
-	$(BIN)/ruff check .
+test: venv system-deps translations lint
 	$(BIN)/python -m pytest -p no:cacheprovider -q
 	@if [ -n "$$TEST_DATABASE_URL" ]; then \
 	  echo "== again on PostgreSQL ($$TEST_DATABASE_URL)"; \
@@ -63,8 +62,14 @@ catalog: venv
 	todo = [m.id for m in c if m.id and not m.string]; \
 	print(len(todo), 'untranslated'); [print(' ', t) for t in todo]"
 
+# Lint: ruff over everything, the type checker over the domain, forms and documents.
 lint: venv
 	$(BIN)/ruff check .
+	$(BIN)/mypy models forms printing
+
+# The fast edit-test loop: no browser, no apt step, SQLite only.
+unit: venv translations
+	$(BIN)/python -m pytest -p no:cacheprovider -q -m "not e2e" --ignore=tests/e2e
 
 bench: venv translations
 	$(BIN)/python bench/list_views.py
