@@ -26,6 +26,8 @@ from models import (
 from .accounts import UserView
 from .audit import AuditEntryView
 from .base import OfficeIndexView, check_declarations, refused
+from .complaints import ComplaintView
+from .disruptions import DisruptionView
 from .people import ApplicantView
 from .printing import (
     ApplicationView,
@@ -34,7 +36,7 @@ from .printing import (
     ReconciliationView,
     StockView,
 )
-from .service import ComplaintView, DisruptionView, ServiceStandardView
+from .standard import ServiceStandardView
 from .stock import BlankReceiptView, BlankView, CardView, PrintBatchView, PrinterView
 from .workflow import IntakeView, QueueView
 
