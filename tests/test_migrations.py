@@ -1,6 +1,10 @@
-"""`flask db upgrade` builds the same schema as the models, on SQLite and PostgreSQL."""
+"""`flask db upgrade` builds the same schema as the models, on SQLite and PostgreSQL;
+migrations are frozen snapshots that never import the application's code."""
 
+import ast
+import importlib.util
 import os
+from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
@@ -10,17 +14,31 @@ from flask_migrate import upgrade
 
 from app import create_app
 from models import db
+from models.standard import EDITABLE_FIELDS, SEED_STANDARD, ServiceStandard
+
+VERSIONS = Path(__file__).resolve().parent.parent / "migrations" / "versions"
+# The project's own packages: what a migration must never import (a later change there
+# would rewrite what an old revision installs).
+FIRST_PARTY = ("models", "admin", "forms", "public", "printing", "demo", "app",
+               "extensions", "config")
+
+
+def _scratch_database(base: str) -> str:
+    """A database of its own beside the test database (named after it), so two test
+    runs on one server never drop each other's."""
+    return base.rsplit("/", 1)[1].split("?")[0] + "_migration"
 
 
 @pytest.fixture
 def empty_app(tmp_path):
     if os.environ.get("KTP_TEST_DB") == "postgresql":
         base = os.environ["TEST_DATABASE_URL"].replace("postgresql://", "postgresql+psycopg://")
+        name = _scratch_database(base)
         admin_engine = sa.create_engine(base, isolation_level="AUTOCOMMIT")
         with admin_engine.connect() as conn:
-            conn.execute(sa.text("DROP DATABASE IF EXISTS ktp_migration_test"))
-            conn.execute(sa.text("CREATE DATABASE ktp_migration_test"))
-        url = base.rsplit("/", 1)[0] + "/ktp_migration_test"
+            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}"'))
+            conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+        url = base.rsplit("/", 1)[0] + "/" + name
     else:
         url = f"sqlite:///{tmp_path / 'migrated.sqlite'}"
     app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": url,
@@ -30,7 +48,8 @@ def empty_app(tmp_path):
         db.engine.dispose()
     if os.environ.get("KTP_TEST_DB") == "postgresql":
         with admin_engine.connect() as conn:
-            conn.execute(sa.text("DROP DATABASE IF EXISTS ktp_migration_test"))
+            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}"'))
+        admin_engine.dispose()
 
 
 def test_upgrade_matches_models_and_seeds_the_standard(empty_app):
@@ -50,3 +69,51 @@ def test_upgrade_matches_models_and_seeds_the_standard(empty_app):
                 assert conn.execute(sa.text(
                     "SELECT 1 FROM pg_indexes WHERE indexname = 'ix_applicant_name_trgm'"
                 )).scalar() == 1
+
+
+def _imported_modules(path: Path) -> list[tuple[int, str]]:
+    """(line, module) of every import in the file, nested ones included."""
+    out = []
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"), filename=str(path))):
+        if isinstance(node, ast.Import):
+            out += [(node.lineno, alias.name) for alias in node.names]
+        elif isinstance(node, ast.ImportFrom):
+            if node.level:  # a relative import reaches into whatever package holds it
+                out.append((node.lineno, "." * node.level + (node.module or "")))
+            else:
+                out.append((node.lineno, node.module or ""))
+    return out
+
+
+def test_no_migration_imports_the_application():
+    files = sorted(VERSIONS.glob("*.py"))
+    assert files, "no migration found"
+    offending = [
+        f"{path.name}:{line} imports {module}"
+        for path in files
+        for line, module in _imported_modules(path)
+        if module.startswith(".") or module.split(".")[0] in FIRST_PARTY
+    ]
+    assert offending == []
+
+
+def _migration(name: str):
+    spec = importlib.util.spec_from_file_location(f"migration_{name}", VERSIONS / name)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_initial_migration_seeds_its_own_copy_of_the_standard(empty_app):
+    frozen = _migration("0001_initial_schema.py").SEED_STANDARD
+    assert set(frozen) == set(EDITABLE_FIELDS)
+    with empty_app.app_context():
+        upgrade()
+        versions = db.session.execute(sa.select(ServiceStandard)).scalars().all()
+        assert [std.version for std in versions] == [1]
+        installed = {name: getattr(versions[0], name) for name in EDITABLE_FIELDS}
+        db.session.remove()
+    assert installed == frozen
+    # Both ways of setting up a database (migrations; create_all + ensure_seed_standard)
+    # start from the same version 1 today.
+    assert frozen == SEED_STANDARD

@@ -5,6 +5,8 @@ Revises:
 Create Date: 2026-11-24 13:18:54.855647
 
 """
+from datetime import date, datetime, timezone
+
 from alembic import op
 import sqlalchemy as sa
 
@@ -331,12 +333,62 @@ def upgrade():
     _seed_service_standard()
 
 
+# Version 1 of the service standard, copied here literally: a migration is a frozen
+# snapshot, so a later change to models/ never rewrites what this revision installed.
+SEED_STANDARD = {
+    "document_number": "Dukcapil/T/334/461/III/2022",
+    "document_date": date(2022, 3, 18),
+    "unit": "Bidang Pelayanan Pendaftaran Penduduk",
+    "eligibility_age": 17,
+    "sla_hours": 1,
+    "sla_hours_disrupted": 24,
+    "fee": 0,
+    "complaint_channels": [
+        {"channel": "suggestion_box", "contact": "Kotak saran"},
+        {"channel": "phone", "contact": "081237634471"},
+        {"channel": "whatsapp", "contact": "0812376344"},
+        {"channel": "email", "contact": "5311.dukcapil@gmail.com"},
+    ],
+    "service_delivery_text": (
+        "1. Persyaratan Administrasi: a. Telah berusia 17 tahun, sudah kawin atau pernah "
+        "kawin; b. Fotokopi Kartu Keluarga; c. Penduduk mengisi F-1.02; d. Dinas "
+        "menerbitkan KTP-el baru.\n"
+        "2. Sistem, Mekanisme dan Prosedur: Pemohon → perekaman KTP-el (operator) → "
+        "menerima berkas permohonan (operator) → pencetakan (operator) → menerima KTP-el "
+        "(pemohon).\n"
+        "3. Jangka Waktu Pelayanan: 1 (satu) jam; paling lama 24 (dua puluh empat) jam "
+        "apabila terjadi gangguan jaringan komunikasi dan/atau sarana prasarana yang "
+        "berhubungan dengan penyelesaian dokumen kependudukan.\n"
+        "4. Biaya/Tarif: Gratis.\n"
+        "5. Produk Pelayanan: Kartu Tanda Penduduk Elektronik (KTP-el).\n"
+        "6. Penanganan Pengaduan, Saran dan Masukan: a. Kotak saran; b. HP: 081237634471; "
+        "c. WhatsApp: 0812376344; d. E-mail: 5311.dukcapil@gmail.com."
+    ),
+    "internal_management_text": (
+        "1. Dasar Hukum: UU 25/2009 tentang Pelayanan Publik; Perpres 96/2018; Permendagri "
+        "1/2014; PermenPAN-RB 15/2014; Permendagri 109/2019; Perda Kabupaten Sumba Timur "
+        "5/2017 tentang Perubahan atas Perda 7/2010.\n"
+        "2. Sarana, Prasarana dan/atau Fasilitas: ATK, printer, komputer, telepon, ruang "
+        "kerja, meja, kursi, jaringan komunikasi data dan kamera.\n"
+        "3. Kompetensi Pelaksana: memahami peraturan perundang-undangan; mampu dan terampil "
+        "mengoperasikan komputer dengan aplikasi SIAK.\n"
+        "4. Pengawasan Internal: Kepala Bidang, Sekretaris, Kepala Dinas.\n"
+        "5. Jumlah Pelaksana: 1 orang operator perekaman dan 1 orang operator pencetakan.\n"
+        "6. Jaminan Pelayanan: penerbitan KTP-el yang transparan, cepat dan tepat; tersedianya "
+        "SOP; tersedianya kode etik petugas pelayanan.\n"
+        "7. Jaminan Keamanan dan Keselamatan Pelayanan: KTP-el dicetak dengan blanko sesuai "
+        "spesifikasi standar dan dijamin keasliannya; KTP-el yang sudah dicetak namun belum "
+        "diambil disimpan oleh petugas sampai pemohon datang untuk mengambil.\n"
+        "8. Evaluasi Kinerja Pelaksana: 1 bulan sekali."
+    ),
+    "low_stock_threshold": 50,
+    "complaint_response_days": 5,
+    "uncollected_flag_days": 30,
+}
+
+
 def _seed_service_standard():
     """Version 1: the published standard Dukcapil/T/334/461/III/2022 (shared/seed)."""
-    from datetime import datetime, timezone
-
-    from models.standard import SEED_STANDARD
-
     table = sa.table(
         "service_standard",
         *(sa.column(name) for name in ("version", "created_at", *SEED_STANDARD)),
