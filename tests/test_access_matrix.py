@@ -611,6 +611,18 @@ def test_every_route_is_guarded(world: World, endpoint: str, rule: str, method: 
         _assert_forbidden_audited(world, role, spec.entity, since)
 
 
+def test_service_screens_steps_are_generated() -> None:
+    """The disruption close action and the complaint's application lookup, as declared
+    by admin/disruptions.py and admin/complaints.py, are exercised for every role."""
+    assert VIEWS["disruption"].actions == ("close", "delete")
+    assert VIEWS["complaint"].refs == ("application",)
+    ids = {case.id for case in ACTION_CASES} | {case.id for case in CASES}
+    for role in ROLES_AND_ANON:
+        assert f"disruption-action_close-{_role_id(role)}" in ids
+        assert f"complaint-ajax_lookup-{_role_id(role)}" in ids
+        assert f"servicestandard-create-{_role_id(role)}" in ids
+
+
 def test_generated_case_counts() -> None:
     """Guard against the generator silently producing nothing."""
     assert len(MODEL_VIEWS) >= 11

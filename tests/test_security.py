@@ -596,3 +596,43 @@ def test_healthz(client, monkeypatch) -> None:
     body = response.get_json()
     assert body["status"] != "ok" and body["database"] != "ok"
     assert "refused" not in response.get_data(as_text=True)
+
+
+# ---- a complaint stays as received -------------------------------------------------------
+def test_complaint_is_recorded_as_received_and_only_summary_and_handler_change(
+        app, recording_operator) -> None:
+    from tests.workflow_helpers import make_applicant as resident
+    from tests.workflow_helpers import submitted
+
+    application = submitted(app, resident(), user_of("recording_operator"))
+    url = "/admin/complaint/new/"
+    form = recording_operator.client.get(url).get_data(as_text=True)
+    assert 'name="assigned_to"' not in form  # the head of division assigns it later
+    response = recording_operator.post(url, {
+        "channel": "phone", "kind": "complaint", "complainant_name": "",
+        "contact": "081234567890", "subject": "Antrean lama", "body": "Menunggu dua jam.",
+        "application": str(application.id),
+        "assigned_to": str(user_of("recording_operator").id)}, token_from=url)
+    assert response.status_code == 302
+    complaint = db.session.execute(sa.select(Complaint)).scalar_one()
+    assert complaint.ticket and complaint.received_by_id == user_of("recording_operator").id
+    assert complaint.application_id == application.id
+    assert complaint.complainant_name is None  # left empty: stored as nothing
+    assert complaint.assigned_to_id is None
+
+    head = Auth(app.test_client())
+    assert head.login("head_of_division").status_code == 302
+    edit = f"/admin/complaint/edit/?id={complaint.id}"
+    assert 'name="channel"' not in head.client.get(edit).get_data(as_text=True)
+    response = head.post(edit, {
+        "subject": "Antrean terlalu lama", "body": "Menunggu dua jam.",
+        "assigned_to": str(user_of("head_of_division").id),
+        "channel": "email", "contact": "orang@contoh.id", "complainant_name": "PALSU"},
+        token_from=edit)
+    assert response.status_code == 302
+    db.session.expire_all()
+    complaint = db.session.get(Complaint, complaint.id)
+    assert complaint.subject == "Antrean terlalu lama"
+    assert complaint.assigned_to_id == user_of("head_of_division").id
+    assert (complaint.channel, complaint.contact, complaint.complainant_name) == (
+        "phone", "081234567890", None)

@@ -564,3 +564,114 @@ def test_application_lookup_is_by_receipt_number_prefix(app, recording_operator)
     assert [row[1] for row in found] == [str(application)]
     assert recording_operator.client.get(url + "KTP").get_json() == []  # too short
     assert recording_operator.client.get(url + "%25").get_json() == []
+
+
+# ---- the service screens: one module each, forms from forms/ ------------------------------
+def test_service_screens_have_a_module_each_and_forms_from_forms(app):
+    import importlib.util
+
+    from flask_wtf import FlaskForm
+
+    from forms.complaints import ComplaintEditForm, ComplaintForm
+    from forms.disruptions import DisruptionForm
+    from forms.standard import ServiceStandardForm
+
+    assert importlib.util.find_spec("admin.service") is None
+    views = {v.endpoint: v for v in app.extensions["admin"][0]._views}
+    expected = {
+        "complaint": ("admin.complaints", ComplaintForm, ComplaintEditForm),
+        "disruption": ("admin.disruptions", DisruptionForm, DisruptionForm),
+        "servicestandard": ("admin.standard", ServiceStandardForm, ServiceStandardForm),
+    }
+    for endpoint, (module, create_form, edit_form) in expected.items():
+        view = views[endpoint]
+        assert type(view).__module__ == module, endpoint
+        assert issubclass(view._create_form_class, create_form), endpoint
+        assert issubclass(view._edit_form_class, edit_form), endpoint
+        assert issubclass(view._create_form_class, FlaskForm), endpoint
+
+
+def test_reporting_a_disruption_on_the_screen_extends_the_running_clocks(
+        app, recording_operator):
+    from models import Disruption
+
+    application = submitted(app, make_applicant(), user_of("recording_operator"))
+    url = "/admin/disruption/new/"
+    empty = recording_operator.post(url, {"kind": "network", "description": ""},
+                                    token_from=url)
+    assert empty.status_code == 200
+    assert "Kolom ini wajib diisi." in html_of(empty)  # WTForms' message, in Indonesian
+    assert db.session.execute(sa.select(sa.func.count(Disruption.id))).scalar() == 0
+    response = recording_operator.post(
+        url, {"kind": "network", "description": "Jaringan SIAK putus"}, token_from=url)
+    assert response.status_code == 302
+    disruption = db.session.execute(sa.select(Disruption)).scalar_one()
+    assert disruption.reported_by_id == user_of("recording_operator").id
+    db.session.expire_all()
+    application = db.session.get(Application, application.id)
+    # open_disruption, not a generic create: the running clock got the 24-hour limit.
+    assert (application.sla_hours, application.disruption_id) == (24, disruption.id)
+
+
+def test_closing_disruptions_closes_each_open_one_and_reports_the_closed(
+        app, recording_operator):
+    from models import Disruption
+
+    operator = user_of("recording_operator")
+    first, second = (Disruption(kind="power", description=f"Listrik padam {n}")
+                     for n in (1, 2))
+    for disruption in (first, second):
+        service_clock.open_disruption(disruption, operator)
+    service_clock.close_disruption(first, operator)
+    response = recording_operator.post(
+        "/admin/disruption/action/",
+        {"action": "close", "rowid": [str(first.id), str(second.id)],
+         "url": "/admin/disruption/"}, token_from="/admin/disruption/")
+    assert response.status_code == 302 and response.location.endswith("/admin/disruption/")
+    page = html_of(recording_operator.client.get("/admin/disruption/"))
+    assert "sudah ditutup" in page  # the refusal, in Indonesian
+    assert "1 gangguan telah ditutup." in page
+    db.session.expire_all()
+    assert db.session.get(Disruption, second.id).ended_at is not None
+
+
+def test_standard_form_shows_its_errors_next_to_the_field_in_indonesian(admin_user):
+    from models.standard import current_standard
+
+    url = "/admin/servicestandard/new/"
+    form = html_of(admin_user.client.get(url))
+    assert "phone: 081237634471" in form  # the channels of the version in force, as lines
+    data = {
+        "document_number": "Dukcapil/T/400/461/I/2027", "document_date": "2027-01-05",
+        "unit": "Bidang Pelayanan Pendaftaran Penduduk", "eligibility_age": "17",
+        "sla_hours": "2", "sla_hours_disrupted": "24", "fee": "0",
+        "complaint_channels": "phone: 081237634471",
+        "service_delivery_text": "A", "internal_management_text": "B",
+        "low_stock_threshold": "40", "complaint_response_days": "5",
+        "uncollected_flag_days": "30",
+    }
+    bad = html_of(admin_user.post(url, dict(data, complaint_channels="fax: 123"),
+                                  token_from=url))
+    assert "Baris 1: tulis dengan format" in bad
+    assert "fax: 123" in bad  # what was typed stays in the field
+    shorter = html_of(admin_user.post(url, dict(data, sla_hours_disrupted="1"),
+                                      token_from=url))
+    assert "tidak boleh lebih singkat dari" in shorter  # the domain rule, on its field
+    assert current_standard().version == 1
+
+
+def test_public_page_lists_the_channels_of_the_version_just_published(app, admin_user):
+    url = "/admin/servicestandard/new/"
+    data = {
+        "document_number": "Dukcapil/T/400/461/I/2027", "document_date": "2027-01-05",
+        "unit": "Bidang Pelayanan Pendaftaran Penduduk", "eligibility_age": "17",
+        "sla_hours": "1", "sla_hours_disrupted": "24", "fee": "0",
+        "complaint_channels": "phone: 0387-61234\nsuggestion_box: Lobi kantor",
+        "service_delivery_text": "A", "internal_management_text": "B",
+        "low_stock_threshold": "40", "complaint_response_days": "5",
+        "uncollected_flag_days": "30",
+    }
+    assert admin_user.post(url, data, token_from=url).status_code == 302
+    page = html_of(app.test_client().get("/"))
+    assert "Telepon: 0387-61234" in page and "Kotak saran: Lobi kantor" in page
+    assert "081237634471" not in page.split("standard-summary")[1].split("</dl>")[0]
