@@ -6,6 +6,7 @@ Every operation takes the acting user and commits atomically."""
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
@@ -21,7 +22,7 @@ from .db import db
 from .eligibility import eligibility
 from .errors import DomainError
 from .office_time import utcnow
-from .permissions import require
+from .permissions import allowed, require
 from .users import User
 
 BATCH_STATUSES = ("draft", "submitted", "approved", "rejected", "printed", "closed")
@@ -175,7 +176,7 @@ def decide_batch(batch: PrintBatch, actor: User, approve: bool, note: str | None
     """The head of division approves or rejects; never the batch's own creator."""
     require(actor, "print_batch", "approve")
     _refuse_unless(batch, "submitted")
-    if batch.created_by_id == actor.id:
+    if is_creator(actor, batch):
         raise DomainError(_l("You created this batch: another officer must approve it."))
     note = (note or "").strip()
     if not approve and len(note) < MIN_REASON_LENGTH:
@@ -307,3 +308,72 @@ def confirm_card(card: Card, actor: User, good: bool, *, storage_location: str |
     db.session.commit()
 
 
+
+
+# ------------------------------------------------------------------ reads for the screens
+
+
+def is_creator(user: User, batch: PrintBatch) -> bool:
+    return batch.created_by_id is not None and batch.created_by_id == user.id
+
+
+def may_decide(user: User, batch: PrintBatch) -> bool:
+    """May `user` approve or reject `batch` now: a submitted batch, the approve right,
+    and never the batch's own creator."""
+    return (batch.status == "submitted" and allowed(user, "print_batch", "approve")
+            and not is_creator(user, batch))
+
+
+def needs_override(user: User, batch: PrintBatch) -> bool:
+    """The recorder does not print: printing this batch needs `user` to write why,
+    because they recorded at least one of its applications (check_separation)."""
+    return any(a.recorded_by_id is not None and a.recorded_by_id == user.id
+               for a in batch.applications)
+
+
+def pending_batches() -> list[PrintBatch]:
+    """Batches waiting for the head of division's decision, oldest first."""
+    return list(db.session.execute(
+        sa.select(PrintBatch).where(PrintBatch.status == "submitted")
+        .order_by(PrintBatch.submitted_at, PrintBatch.id)).scalars())
+
+
+def batch_cards(batch: PrintBatch) -> list[Card]:
+    """The batch's cards in blank-serial order (the order of the PDF's pages)."""
+    return sorted(batch.cards, key=lambda c: c.blank.serial)
+
+
+@dataclass(frozen=True)
+class BatchSteps:
+    """Which steps of a batch `user` may take now (what the batch page offers)."""
+
+    submit: bool
+    decide: bool
+    own_batch: bool  # may approve in general, but created this one
+    print: bool
+    remove: bool
+    pdf: bool
+    manifest: bool
+    confirm: bool
+    needs_override: bool
+    printers: bool  # the printer choice is needed (print or render again)
+
+
+def batch_steps(user: User, batch: PrintBatch) -> BatchSteps:
+    status = batch.status
+    printed = status in ("printed", "closed")
+    may_print = allowed(user, "print_batch", "print")
+    may_remove = allowed(user, "application", "add_to_batch")
+    return BatchSteps(
+        submit=status == "draft" and allowed(user, "print_batch", "submit"),
+        decide=may_decide(user, batch),
+        own_batch=status == "submitted" and allowed(user, "print_batch", "approve")
+        and is_creator(user, batch),
+        print=status == "approved" and may_print,
+        remove=status == "draft" and may_remove,
+        pdf=printed and may_print,
+        manifest=printed and allowed(user, "print_batch", "view"),
+        confirm=status == "printed" and allowed(user, "print_batch", "confirm"),
+        needs_override=needs_override(user, batch),
+        printers=(status == "approved" or printed) and may_print,
+    )

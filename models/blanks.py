@@ -4,6 +4,7 @@ reconciliation that proves every blank is accounted for."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, time
@@ -17,6 +18,7 @@ from .db import db
 from .errors import DomainError
 from .office_time import office_day_range, office_today, to_utc, utcnow
 from .permissions import require
+from .standard import current_standard
 from .users import User
 
 BLANK_STATUSES = ("available", "reserved", "used", "spoiled", "lost", "returned", "destroyed")
@@ -28,6 +30,11 @@ BLANK_STATUS_LABELS = {
     "spoiled": _l("Spoiled"), "lost": _l("Lost"), "returned": _l("Returned"),
     "destroyed": _l("Destroyed"),
 }
+
+
+WRITE_OFF_KINDS = {"lost": _l("Lost"), "returned": _l("Returned to the ministry")}
+WRITE_OFF_MAX = 5_000  # blanks in one write-off: a typo in a range must not empty the stock
+_SERIAL_RANGE = re.compile(r"^(\d+)-(\d+)$")
 
 
 def in_check(column: str, values: tuple[str, ...]) -> str:
@@ -268,8 +275,8 @@ def reconcile(start: date, end: date) -> Reconciliation:
 def write_off(blanks: Iterable[Blank], actor: User, kind: str, reason: str) -> int:
     """Mark available blanks lost or returned to the ministry (head of division)."""
     require(actor, "blank", "destroy")
-    if kind not in ("lost", "returned"):
-        raise DomainError(_l("Choose lost or returned."))
+    if kind not in WRITE_OFF_KINDS:
+        raise DomainError(_l("Choose lost or returned."), field="kind")
     reason = (reason or "").strip()
     if len(reason) < MIN_REASON_LENGTH:
         raise DomainError(_l("Write the reason (at least %(n)d characters).",
@@ -306,7 +313,98 @@ def destroy_spoiled(blanks: Iterable[Blank], actor: User, note: str) -> list[str
     return serials
 
 
+def available_count() -> int:
+    """Blanks available for printing now."""
+    return db.session.execute(
+        sa.select(sa.func.count(Blank.id)).where(Blank.status == "available")).scalar() or 0
+
+
 def low_stock(threshold: int) -> tuple[bool, int]:
-    available = db.session.execute(
-        sa.select(sa.func.count(Blank.id)).where(Blank.status == "available")).scalar()
+    available = available_count()
     return available < threshold, available
+
+
+@dataclass(frozen=True)
+class StockAlert:
+    """Available blanks against the standard's low-stock threshold."""
+
+    low: bool
+    available: int
+    threshold: int
+
+
+def stock_alert() -> StockAlert | None:
+    """The low-stock state every printing screen shows (None without a standard)."""
+    try:
+        threshold = current_standard().low_stock_threshold
+    except DomainError:
+        return None
+    low, available = low_stock(threshold)
+    return StockAlert(low, available, threshold)
+
+
+@dataclass(frozen=True)
+class StockCounts:
+    """Every blank by status now, and what was ever received."""
+
+    by_status: dict[str, int]
+    received: int
+
+    @property
+    def accounted(self) -> int:
+        return sum(self.by_status.values())
+
+    @property
+    def rows(self) -> list[tuple[str, str, int]]:
+        """(status, label, count) for every status, in the life-cycle order."""
+        return [(s, str(BLANK_STATUS_LABELS[s]), self.by_status.get(s, 0))
+                for s in BLANK_STATUSES]
+
+
+def stock_counts() -> StockCounts:
+    counts = dict(db.session.execute(
+        sa.select(Blank.status, sa.func.count(Blank.id)).group_by(Blank.status)).all())
+    received = db.session.execute(
+        sa.select(sa.func.count(BlankEvent.id)).where(BlankEvent.kind == "received")
+    ).scalar() or 0
+    return StockCounts(by_status=counts, received=received)
+
+
+def parse_serials(text: str | None) -> list[str]:
+    """Serials typed one by one or as ranges (0000000100-0000000149), in order, once
+    each; a DomainError on the "serials" field when the text is not that."""
+    wanted: list[str] = []
+    text = re.sub(r"\s*[-\u2013]\s*", "-", text or "")
+    for part in re.split(r"[\s,;]+", text):
+        if not part:
+            continue
+        match = _SERIAL_RANGE.match(part)
+        if match:
+            first, last = match.groups()
+            if len(first) != len(last) or int(last) < int(first):
+                raise DomainError(_l("%(r)s is not a range of serials.", r=part),
+                                  field="serials")
+            if int(last) - int(first) + 1 + len(wanted) > WRITE_OFF_MAX:
+                raise DomainError(_l("At most %(n)d blanks at a time.", n=WRITE_OFF_MAX),
+                                  field="serials")
+            wanted += [f"{n:0{len(first)}d}" for n in range(int(first), int(last) + 1)]
+        elif part.isdigit():
+            wanted.append(part)
+        else:
+            raise DomainError(_l("%(s)s is not a serial.", s=part), field="serials")
+    if not wanted:
+        raise DomainError(_l("Write the serials of the blanks."), field="serials")
+    return list(dict.fromkeys(wanted))
+
+
+def blanks_by_serial(serials: list[str]) -> list[Blank]:
+    """The blanks with these serials, in the same order; a DomainError on the
+    "serials" field naming the serials that do not exist."""
+    found = {b.serial: b for chunk in range(0, len(serials), 500)
+             for b in db.session.execute(sa.select(Blank).where(
+                 Blank.serial.in_(serials[chunk:chunk + 500]))).scalars()}
+    unknown = [s for s in serials if s not in found]
+    if unknown:
+        raise DomainError(_l("Unknown serial(s): %(s)s.", s=", ".join(unknown[:10])),
+                          field="serials")
+    return [found[s] for s in serials]

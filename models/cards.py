@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import re
 import secrets
 from datetime import datetime
 
@@ -14,11 +15,13 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from . import audit, validation
-from .blanks import in_check
+from .applications import Application
+from .blanks import Blank, in_check
 from .db import db
 from .errors import DomainError
 from .office_time import utcnow
 from .permissions import require
+from .residents import Applicant
 from .users import User
 
 CARD_STATUSES = ("printed", "stored", "handed_over", "spoiled")
@@ -152,10 +155,25 @@ def hand_over(card: Card, actor: User, *, receiver_name: str, relation: str,
 
 def uncollected(now: datetime | None = None) -> list[tuple[Card, int]]:
     """Cards in custody, oldest first, with the days they have waited."""
+    return custody(None, now)
+
+
+
+
+def custody(term: str | None = None, now: datetime | None = None) -> list[tuple[Card, int]]:
+    """Cards awaiting collection, oldest first, with the days waited; `term` narrows
+    them to a receipt number, NIK, name or blank serial containing it."""
     now = now or utcnow()
-    cards = db.session.execute(
-        sa.select(Card).where(Card.status == "stored").order_by(Card.stored_at)
-    ).scalars().all()
+    query = sa.select(Card).where(Card.status == "stored")
+    term = " ".join((term or "").split()).upper()
+    if term:
+        pattern = "%" + re.sub(r"[\\%_]", "", term) + "%"
+        query = (query.join(Application, Card.application_id == Application.id)
+                 .join(Applicant, Application.applicant_id == Applicant.id)
+                 .join(Blank, Card.blank_id == Blank.id)
+                 .where(sa.or_(sa.func.upper(Application.number).like(pattern),
+                               Applicant.nik.like(pattern),
+                               sa.func.upper(Applicant.name).like(pattern),
+                               Blank.serial.like(pattern))))
+    cards = db.session.execute(query.order_by(Card.stored_at, Card.id)).scalars().all()
     return [(c, (now - c.stored_at).days) for c in cards]
-
-

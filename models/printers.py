@@ -40,3 +40,15 @@ class Printer(db.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+def active_printers() -> list[Printer]:
+    """The printers in use, by name: the choice offered when printing a batch."""
+    return list(db.session.execute(
+        sa.select(Printer).where(Printer.active.is_(True)).order_by(Printer.name)).scalars())
+
+
+def active_printer(printer_id: int | None) -> Printer | None:
+    """The printer in use with this id, or None."""
+    printer = db.session.get(Printer, printer_id) if printer_id else None
+    return printer if printer is not None and printer.active else None

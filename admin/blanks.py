@@ -1,0 +1,305 @@
+"""Blank stock screens: blank receipts, the blanks (write-off, destruction with its
+berita acara), the stock at a glance and the reconciliation.
+
+Also the two things every printing screen shares (admin/batches.py, admin/cards.py,
+admin/printers.py import them from here): the low-stock warning (`PrintingScreen`)
+and the stored documents (PDFs kept under DOCUMENT_FOLDER).
+"""
+
+from __future__ import annotations
+
+import calendar
+import re
+import typing as t
+from datetime import date, datetime
+from pathlib import Path
+
+import sqlalchemy as sa
+from flask import Response, abort, current_app, flash, redirect, request, send_file, url_for
+from flask_admin import BaseView, expose
+from flask_admin.actions import action
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from markupsafe import Markup
+from wtforms.fields import DateField
+from wtforms.validators import DataRequired, NumberRange
+
+from forms.blanks import PeriodForm, WriteOffForm
+from forms.validators import NotInFuture
+from models import Blank, BlankReceipt, DomainError, db, utcnow
+from models.applications import MIN_REASON_LENGTH
+from models.blanks import (
+    BLANK_STATUS_LABELS,
+    BLANK_STATUSES,
+    WRITE_OFF_KINDS,
+    destroy_spoiled,
+    receive_blanks,
+    reconcile,
+    stock_alert,
+    stock_counts,
+    write_off,
+)
+from models.office_time import format_datetime, office_today
+from models.permissions import allowed
+from models.uploads import open_stored
+
+from .base import SecuredMixin, SecuredModelView, actor, pdf_response, requires
+from .formatters import mapping_label
+from .search import IndexedSearchMixin, prefix_range
+
+__all__ = ["BlankReceiptView", "BlankView", "PrintingPage", "PrintingScreen",
+           "ReconciliationView", "StockView"]
+
+PDF_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,80}\.pdf$")
+
+
+# ------------------------------------------------------------------ shared by printing
+
+
+def wita(value: datetime | None) -> str:
+    """A stored moment as DD-MM-YYYY HH:MM WITA."""
+    return format_datetime(value, zone_label=True)
+
+
+class PrintingScreen:
+    """A printing screen: the low-stock warning under the flashed messages."""
+
+    list_template = "admin/printing/list.html"
+    details_template = "admin/printing/details.html"
+    create_template = "admin/printing/create.html"
+    edit_template = "admin/printing/edit.html"
+
+    def render(self, template: str, **kwargs: t.Any) -> t.Any:
+        kwargs.setdefault("printing_stock", stock_alert())
+        kwargs.setdefault("wita", wita)
+        return super().render(template, **kwargs)  # type: ignore[misc]
+
+
+class PrintingPage(PrintingScreen, SecuredMixin, BaseView):
+    """A custom printing page bound to one entity; `access_action` opens it."""
+
+    access_action = "list"
+
+    def is_accessible(self) -> bool:
+        return current_user.is_authenticated and self.allowed(self.access_action)
+
+
+class PrintingModelView(PrintingScreen, SecuredModelView):
+    """A printing resource screen."""
+
+
+def store_document_pdf(rel: str, data: bytes) -> str:
+    """Keep a PDF under DOCUMENT_FOLDER; return its sha256."""
+    from printing.render import store_pdf
+
+    return store_pdf(current_app.config["DOCUMENT_FOLDER"], rel, data)
+
+
+def stored_pdf_response(rel: str, filename: str) -> Response:
+    """A PDF kept under DOCUMENT_FOLDER, or 404 (never a path outside it)."""
+    try:
+        path = open_stored(Path(current_app.config["DOCUMENT_FOLDER"]), rel)
+    except DomainError:
+        abort(404)
+    if not path.is_file():
+        abort(404)
+    response = send_file(path, mimetype="application/pdf", as_attachment=True,
+                         download_name=filename, max_age=0)
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+# ------------------------------------------------------------------ receipts
+
+
+class BlankReceiptView(PrintingModelView):
+    entity = "blank_receipt"
+    column_list = ("received_at", "reference", "serial_first", "serial_last", "quantity",
+                   "received_by")
+    column_details_list = column_list + ("notes", "created_at")
+    column_export_list = ("received_at", "reference", "serial_first", "serial_last",
+                          "quantity")
+    column_labels = {
+        "received_at": _l("Date received"), "reference": _l("Reference (letter/report no.)"),
+        "serial_first": _l("First serial"), "serial_last": _l("Last serial"),
+        "quantity": _l("Quantity"), "received_by": _l("Received by"), "notes": _l("Notes"),
+        "created_at": _l("Recorded at"),
+    }
+    column_filters = ("received_at",)
+    form_columns = ("received_at", "reference", "serial_first", "serial_last", "quantity",
+                    "notes")
+    form_extra_fields = {
+        "received_at": DateField(_l("Date received"), validators=[DataRequired(),
+                                                                   NotInFuture()]),
+    }
+    form_args = {"quantity": {"validators": [DataRequired(), NumberRange(min=1, max=100_000)]}}
+    form_widget_args = {
+        "serial_first": {"inputmode": "numeric", "autocomplete": "off"},
+        "serial_last": {"inputmode": "numeric", "autocomplete": "off"},
+    }
+
+    def create_model(self, form: t.Any) -> t.Any:
+        """The domain's refusals go next to their field (SecuredModelView); a reference
+        already recorded is refused by the database's unique index: say so there too."""
+        reference = " ".join((form.reference.data or "").split())
+        if reference and db.session.execute(sa.select(BlankReceipt.id).where(
+                BlankReceipt.reference == reference).limit(1)).scalar() is not None:
+            form.reference.errors = [*form.reference.errors, str(_l(
+                "Receipt %(ref)s is already recorded.", ref=reference))]
+            return False
+        form.reference.data = reference
+        return super().create_model(form)
+
+    def create_record(self, model: t.Any) -> list[str]:
+        receive_blanks(model, actor())
+        return []
+
+
+# ------------------------------------------------------------------ blanks
+
+
+class BlankView(IndexedSearchMixin, PrintingModelView):
+    """Every blank by serial; destruction of spoiled blanks (berita acara) as a list
+    action, and the write-off of lost or returned blanks."""
+
+    entity = "blank"
+    list_template = "admin/printing/blank_list.html"
+    column_list = ("serial", "status", "receipt", "status_reason", "updated_at")
+    column_details_list = column_list
+    column_export_list = ("serial", "status", "status_reason", "updated_at")
+    column_labels = {"serial": _l("Serial"), "status": _l("Status"), "receipt": _l("Receipt"),
+                     "status_reason": _l("Reason"), "updated_at": _l("Last change")}
+    column_filters = ("status",)
+    column_choices = {"status": [(s, BLANK_STATUS_LABELS[s]) for s in BLANK_STATUSES]}
+    column_formatters = {"status": mapping_label(BLANK_STATUS_LABELS)}
+    column_searchable_list = ("serial",)
+    column_default_sort = ("serial", False)
+
+    def search_rules(self, term: str) -> t.Any:
+        return prefix_range(Blank.serial, term) if term.isdigit() else None
+
+    @action("blank.destroy", _l("Destroy (berita acara)"),
+            _l("Destroy the selected spoiled blanks? This cannot be undone."))
+    def action_destroy(self, ids: list[str]) -> None:
+        blanks = sorted(self.scoped_records(ids), key=lambda b: b.serial)
+        user = actor()
+        note = _("Destruction of spoiled blanks")
+        serials = destroy_spoiled(blanks, user, note)
+        flash(_("%(n)d spoiled blank(s) destroyed.", n=len(serials)), "success")
+        try:
+            from printing.documents import render_destruction_report
+
+            pdf = render_destruction_report(blanks, user.full_name, note, office_today())
+            name = f"BA-{utcnow():%Y%m%d-%H%M%S}-{serials[0]}.pdf"
+            store_document_pdf(f"destruction/{name}", pdf)
+        except Exception:  # the blanks are destroyed; the report can be made again
+            current_app.logger.exception("destruction report for %s failed", serials)
+            flash(_("The destruction report could not be made."), "danger")
+            return
+        flash(Markup('<a class="alert-link" href="{}" data-testid="destruction-report">{}'
+                     '</a>').format(url_for(".destruction_report_view", file=name),
+                                    _("Download the destruction report (berita acara)")),
+              "success")
+
+    @expose("/destruction-report/")
+    @requires("blank", "destroy")
+    def destruction_report_view(self) -> Response:
+        name = request.args.get("file", "")
+        if not PDF_NAME.match(name):
+            abort(404)
+        return stored_pdf_response(f"destruction/{name}", f"berita-acara-{name}")
+
+    @expose("/write-off/", methods=("GET", "POST"))
+    @requires("blank", "destroy")
+    def write_off_view(self) -> t.Any:
+        form = WriteOffForm()
+        if form.validate_on_submit():
+            try:
+                n = write_off(form.blanks, actor(), form.kind.data, form.reason.data or "")
+            except DomainError as exc:
+                db.session.rollback()
+                if exc.field and exc.field in form:
+                    form[exc.field].errors = [*form[exc.field].errors, str(exc.message)]
+                else:
+                    flash(str(exc.message), "danger")
+            else:
+                flash(_("%(n)d blank(s) written off as %(k)s.", n=n,
+                        k=WRITE_OFF_KINDS[form.kind.data]), "success")
+                return redirect(url_for(".index_view"))
+        form.reason.label.text = _("Reason (at least %(n)d characters)", n=MIN_REASON_LENGTH)
+        return self.render("admin/printing/write_off.html", form=form)
+
+
+# ------------------------------------------------------------------ stock, reconciliation
+
+
+class StockView(PrintingPage):
+    """Blank stock at a glance: one count per status, and the low-stock warning."""
+
+    entity = "blank"
+
+    @expose("/")
+    @requires("blank", "list")
+    def index(self) -> t.Any:
+        user = current_user
+        return self.render(
+            "admin/printing/stock.html", stock=stock_counts(),
+            may_receive=allowed(user, "blank_receipt", "create"),
+            may_destroy=allowed(user, "blank", "destroy"),
+        )
+
+
+def this_month() -> tuple[date, date]:
+    today = office_today()
+    last = calendar.monthrange(today.year, today.month)[1]
+    return today.replace(day=1), today.replace(day=last)
+
+
+class ReconciliationView(PrintingPage):
+    """Blank stock reconciliation over a period (this month unless asked), on screen
+    and as PDF."""
+
+    entity = "blank"
+
+    def _period(self, category: str) -> tuple[PeriodForm, date, date, bool]:
+        form = PeriodForm(formdata=request.args)
+        ok = form.validate()
+        for field in form:
+            for message in field.errors:
+                flash(f"{field.label.text}: {message}", category)
+        start, end = form.period(this_month())
+        return form, start, end, ok
+
+    @expose("/")
+    @requires("blank", "list")
+    def index(self) -> t.Any:
+        form, start, end, _ok = self._period("warning")
+        rec = None
+        try:
+            rec = reconcile(start, end)
+        except DomainError as exc:  # a period the wrong way round: shown, page stays
+            flash(str(exc.message), "danger")
+        form.start.data, form.end.data = start, end
+        form.start.raw_data = form.end.raw_data = None
+        statuses = [(s, BLANK_STATUS_LABELS[s], rec.status_counts.get(s, 0) if rec else 0)
+                    for s in BLANK_STATUSES]
+        return self.render("admin/printing/reconciliation.html", rec=rec, start=start,
+                           end=end, statuses=statuses, form=form)
+
+    @expose("/pdf/")
+    @requires("blank", "list")
+    def pdf_view(self) -> Response:
+        _form, start, end, ok = self._period("danger")
+        if not ok:
+            return redirect(url_for(".index"))
+        try:
+            rec = reconcile(start, end)
+        except DomainError as exc:  # back to the period's page (this URL would loop)
+            flash(str(exc.message), "danger")
+            return redirect(url_for(".index", start=start.isoformat(), end=end.isoformat()))
+        from printing.documents import render_reconciliation
+
+        pdf = render_reconciliation(rec, current_user.full_name)
+        return pdf_response(pdf, f"rekonsiliasi-blangko-{start:%Y%m%d}-{end:%Y%m%d}.pdf")

@@ -1,0 +1,148 @@
+"""Printed cards: the card list, and custody (cards awaiting collection, oldest first):
+search, move to another place, hand over to the resident, the handover receipt."""
+
+from __future__ import annotations
+
+import typing as t
+
+from flask import Response, abort, current_app, flash, redirect, request, url_for
+from flask_admin import expose
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from markupsafe import Markup
+from werkzeug.routing import BuildError
+
+from forms.cards import CustodySearchForm, HandoverForm, MoveForm
+from models import Card, DomainError, db
+from models.cards import CARD_STATUS_LABELS, CARD_STATUSES, custody, hand_over, move_card
+from models.permissions import allowed
+from models.standard import current_standard
+
+from .base import actor, pdf_response, requires
+from .blanks import PrintingModelView, PrintingPage
+from .formatters import mapping_label
+
+__all__ = ["CardView", "CustodyView"]
+
+
+def verify_url(code: str) -> str:
+    """What a handover receipt's QR code opens: the public verification page."""
+    configured = current_app.config.get("PUBLIC_BASE_URL")
+    if configured:
+        return f"{configured.rstrip('/')}/verify/{code}"
+    try:
+        return url_for("public.verify", code=code, _external=True)
+    except BuildError:  # the public page comes with a later issue
+        return f"{request.host_url}verify/{code}"
+
+
+class CardView(PrintingModelView):
+    entity = "card"
+    column_list = ("blank", "application", "status", "printed_at", "storage_location",
+                   "handed_over_at")
+    column_details_list = ("blank", "application", "batch", "status", "printed_at",
+                           "printed_by", "storage_location", "stored_at", "handed_over_at",
+                           "handed_over_by", "receiver_name", "receiver_relation",
+                           "receiver_id_checked", "spoil_reason")
+    column_export_list = ("blank.serial", "application.number", "status", "printed_at",
+                          "storage_location", "handed_over_at", "receiver_name",
+                          "receiver_relation")
+    column_labels = {
+        "blank": _l("Blank serial"), "blank.serial": _l("Blank serial"),
+        "application": _l("Application"), "application.number": _l("Application"),
+        "batch": _l("Print batch"), "status": _l("Status"), "printed_at": _l("Printed at"),
+        "printed_by": _l("Printed by"), "storage_location": _l("Storage location"),
+        "stored_at": _l("Stored at"), "handed_over_at": _l("Handed over at"),
+        "handed_over_by": _l("Handed over by"), "receiver_name": _l("Received by (name)"),
+        "receiver_relation": _l("Relation"), "receiver_id_checked": _l("ID/KK checked"),
+        "spoil_reason": _l("Reason spoiled"),
+    }
+    column_filters = ("status", "printed_at")
+    column_choices = {"status": [(s, CARD_STATUS_LABELS[s]) for s in CARD_STATUSES]}
+    column_formatters = {"status": mapping_label(CARD_STATUS_LABELS)}
+
+
+class CustodyView(PrintingPage):
+    """Cards awaiting collection, oldest first; moving them and handing them over."""
+
+    entity = "card"
+
+    def _card(self) -> Card:
+        try:
+            key = int(request.args.get("id", ""))
+        except ValueError:
+            abort(404)
+        card = db.session.get(Card, key)
+        if card is None:
+            abort(404)
+        return card
+
+    @expose("/")
+    @requires("card", "list")
+    def index(self) -> t.Any:
+        search = CustodySearchForm(formdata=request.args)
+        term = search.q.data if search.validate() else ""
+        flag_days = current_standard().uncollected_flag_days
+        rows = custody(term)
+        user = actor()
+        return self.render(
+            "admin/printing/custody.html", rows=rows, flag_days=flag_days, search=search,
+            flagged=sum(1 for _c, d in rows if d > flag_days),
+            may_move=allowed(user, "card", "store"),
+            may_hand_over=allowed(user, "card", "hand_over"),
+            may_view_app=allowed(user, "application", "view"), move_form=MoveForm())
+
+    @expose("/move/", methods=("POST",))
+    @requires("card", "store")
+    def move_view(self) -> Response:
+        card = self._card()
+        form = MoveForm()
+        if form.validate_on_submit():
+            move_card(card, actor(), form.storage_location.data or "")
+            flash(_("Card on blank %(s)s is now kept at %(l)s.", s=card.blank.serial,
+                    l=card.storage_location), "success")
+        else:
+            for message in form.storage_location.errors:
+                flash(str(message), "danger")
+        return redirect(url_for(".index"))
+
+    @expose("/handover/", methods=("GET", "POST"))
+    @requires("card", "hand_over")
+    def handover_view(self) -> t.Any:
+        card = self._card()
+        form = HandoverForm()
+        if request.method == "GET" and card.status != "stored":
+            flash(_("Only a card in custody can be handed over."), "warning")
+            return redirect(url_for(".index"))
+        if form.validate_on_submit():
+            try:
+                hand_over(card, actor(), receiver_name=form.receiver_name.data or "",
+                          relation=form.relation.data, id_checked=form.id_checked.data,
+                          authority_letter=form.authority_letter.data,
+                          secret=current_app.config["SECRET_KEY"])
+            except DomainError as exc:
+                db.session.rollback()
+                if not (exc.field and exc.field in form):
+                    raise  # not about one field: the app-level handler answers
+                form[exc.field].errors = [*form[exc.field].errors, str(exc.message)]
+            else:
+                flash(Markup(
+                    '{} <a class="btn btn-sm btn-light ml-2" href="{}" target="_blank" '
+                    'rel="noopener" data-testid="handover-receipt">{}</a>').format(
+                        _("Card of %(n)s handed over to %(r)s.",
+                          n=card.application.applicant.name, r=card.receiver_name),
+                        url_for(".receipt_view", id=card.id), _("Print handover receipt")),
+                    "success")
+                return redirect(url_for(".index"))
+        return self.render("admin/printing/handover.html", card=card, form=form)
+
+    @expose("/receipt/")
+    @requires("card", "view")
+    def receipt_view(self) -> Response:
+        card = self._card()
+        if card.status != "handed_over" or not card.verification_code:
+            abort(404)
+        from printing.documents import render_handover_receipt
+
+        pdf = render_handover_receipt(card, verify_url(card.verification_code))
+        return pdf_response(pdf, f"tanda-terima-ktp-{card.application.number}.pdf")
