@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import typing as t
 
-from flask import Response, abort, flash, redirect, request, url_for
+from flask import Response, abort, flash, g, redirect, request, url_for
 from flask_admin import AdminIndexView, expose
 from flask_admin.babel import gettext as admin_gettext
 from flask_admin.contrib.sqla import ModelView
@@ -47,6 +47,30 @@ def requires_login(fn: F) -> F:
     """Declare a route open to any logged-in member of staff."""
     fn._requires = LOGGED_IN  # type: ignore[attr-defined]
     return fn
+
+
+# Records that hold residents' personal data (UU 27/2022): every reading of one is
+# audited by the secured base, never by the route itself, so no route can forget it.
+PERSONAL_DATA_ENTITIES = frozenset({"applicant", "application", "card", "print_batch",
+                                    "complaint"})
+# Generic Flask-Admin endpoints that show a record of their view's entity, and on which
+# methods (None: any): the edit form shows the record it edits, so its GET is a read.
+GENERIC_READS: dict[str, tuple[str, ...] | None] = {
+    "details_view": None, "ajax_lookup": None, "edit_view": ("GET",)}
+
+
+def reads_personal_data(entity: str, *, subject_param: str | None = None
+                        ) -> t.Callable[[F], F]:
+    """Mark a route that shows residents' data although its declared action is not
+    "view" on a personal entity (the batch PDF, the intake NIK lookup). With
+    `subject_param`, only a request carrying that value (the NIK looked up) is a read,
+    and the value, masked, names whose data it was."""
+
+    def mark(fn: F) -> F:
+        fn._reads_personal = (entity, subject_param)  # type: ignore[attr-defined]
+        return fn
+
+    return mark
 
 
 # Which matrix action each Flask-Admin endpoint needs.
@@ -142,6 +166,24 @@ class SecuredMixin:
             return (self.entity, action) if action else None
         return None
 
+    def personal_read(self, name: str) -> tuple[str, str | None] | None:
+        """(entity, subject parameter) when route `name` reads residents' data: a
+        generic details/edit/lookup endpoint of a personal entity, a route declared
+        "view" on one, or one marked @reads_personal_data."""
+        marked = getattr(getattr(type(self), name, None), "_reads_personal", None)
+        if marked is not None:
+            return marked
+        if name in GENERIC_READS:
+            methods = GENERIC_READS[name]
+            if self.entity in PERSONAL_DATA_ENTITIES and (
+                    methods is None or request.method in methods):
+                return (self.entity, None)
+            return None
+        needed = self.declared(name)
+        if needed and needed[1] == "view" and needed[0] in PERSONAL_DATA_ENTITIES:
+            return (needed[0], None)
+        return None
+
     def _handle_view(self, name: str, **kwargs: t.Any) -> t.Any:
         if not current_user.is_authenticated:
             return redirect(url_for("auth.login", next=request.full_path))
@@ -156,9 +198,9 @@ class SecuredMixin:
         if action == "create|edit":  # ajax lookups serve the create and edit forms
             if not (self.allowed("create") or self.allowed("edit")):
                 return forbidden(self.entity, name)
-            return None
-        if not allowed(current_user, entity, action):
+        elif not allowed(current_user, entity, action):
             return forbidden(entity, name)
+        record_read(self, name, kwargs)
         return None
 
 
@@ -228,13 +270,63 @@ def check_declarations(admin: t.Any) -> None:
                            + "\n  ".join(problems))
 
 
+def masked_path() -> str:
+    """The request's path and query string as the log may keep it: NIKs masked."""
+    return audit.mask_niks(request.full_path.rstrip("?"))[:300]
+
+
 def forbidden(entity: str, name: str) -> t.NoReturn:
     """Log the refusal and answer 403."""
     target = (request.args.get("id") or "")[:64] or None
     audit.record_now(actor(), "forbidden", object_type=entity, object_id=target,
-                     changes={"endpoint": name, "path": request.full_path.rstrip("?")[:300],
+                     changes={"endpoint": name, "path": masked_path(),
                               "method": request.method})
     abort(403)
+
+
+def record_read(view: t.Any, name: str, kwargs: dict[str, t.Any]) -> None:
+    """The one place a reading of personal data goes on record (who: the actor, when,
+    from where: the entry itself; what: endpoint and path; whose: masked NIKs).
+
+    Exports of any entity are recorded too, as "export", with their filters. Once per
+    request: a route that calls its parent's route passes the base check twice.
+    """
+    if g.get("read_recorded"):
+        return
+    g.read_recorded = True
+    if name == "export":
+        audit.record_now(actor(), "export", object_type=view.entity,
+                         changes={"format": kwargs.get("export_type"), "path": masked_path(),
+                                  "query": audit.mask_niks(
+                                      request.query_string.decode(errors="replace"))[:500]})
+        return
+    spec = view.personal_read(name)
+    if spec is None:
+        return
+    entity, subject_param = spec
+    changes: dict[str, t.Any] = {"endpoint": f"{view.endpoint}.{name}", "path": masked_path(),
+                                 "method": request.method}
+    if subject_param is not None:
+        value = "".join(ch for ch in (request.values.get(subject_param) or "") if ch.isdigit())
+        if not value:
+            return  # the empty search form: nothing was read
+        changes["subjects"] = [audit.mask_niks(value)]
+    raw_id = kwargs.get("id", request.args.get("id"))
+    object_id = str(raw_id)[:64] if raw_id not in (None, "") else None
+    obj = None
+    model = audit.model_for(entity)
+    if object_id is not None and model is not None:
+        try:
+            obj = db.session.get(model, int(object_id))
+        except (TypeError, ValueError):
+            obj = None
+    if obj is not None:
+        changes["subjects"] = audit.subjects_of(obj)
+        changes["label"] = audit.object_label(obj)
+    if name == "ajax_lookup":
+        changes["query"] = audit.mask_niks(request.args.get("query", ""))[:100]
+    audit.record_now(actor(), "read", object_type=entity, object_id=object_id,
+                     changes=changes)
 
 
 class SecuredModelView(SecuredMixin, ModelView):
@@ -305,6 +397,17 @@ class SecuredModelView(SecuredMixin, ModelView):
             return False
         action_entity, _sep, action = name.rpartition(".")
         return allowed(current_user, action_entity or self.entity, action)
+
+    def handle_action(self, return_view: str | None = None) -> t.Any:
+        """Flask-Admin skips a list action it does not allow and redirects as if it
+        ran; here a refused (or unknown) action is an audited 403 like any refusal."""
+        form = self.action_form()
+        if self.validate_form(form):
+            name = form.action.data or ""
+            if name not in self._actions_data or not self.is_action_allowed(name):
+                action_entity, _sep, _action = name.rpartition(".")
+                return forbidden(action_entity or self.entity, f"action_view:{name}"[:80])
+        return super().handle_action(return_view)
 
     def scoped_records(self, ids: t.Iterable[str]) -> list[t.Any]:
         """Re-fetch each id through get_one; an id outside the scope is refused."""
@@ -384,9 +487,7 @@ class SecuredModelView(SecuredMixin, ModelView):
         if export_type not in self.export_types:
             flash(admin_gettext("Permission denied."), "error")
             return redirect(self.get_url(".index_view"))
-        audit.record_now(actor(), "export", object_type=self.entity,
-                         changes={"format": export_type,
-                                  "query": request.query_string.decode()[:500]})
+        # Audited by the secured base (record_read) before this runs.
         return super().export(export_type)
 
     def get_export_name(self, export_type: str = "csv") -> str:

@@ -1,21 +1,47 @@
-"""Append-only audit log with a hash chain that makes tampering visible."""
+"""Append-only audit log: a keyed hash chain, anchored outside the table.
+
+Each entry's `hash` is an HMAC-SHA256 of its canonical payload (which includes the
+previous entry's hash) under a key that is not in the database: `AUDIT_KEY` from the
+app config or the environment, else `instance/audit_key`, created once with mode 0600.
+Without the key nobody can recompute the chain after deleting or editing an entry.
+
+Deleting the newest entries leaves a valid-looking shorter chain, so the chain head
+(entry id + hash) is also written to an append-only anchor file outside the table,
+`instance/audit_anchors.log`, each line carrying its own HMAC: automatically on the
+first append of each office day (WITA) and at least hourly while entries are written,
+and on demand with `flask --app app audit anchor`. `verify()` checks the chain and every
+anchor; a missing anchored entry is a cut-off tail.
+
+Entries written before the key existed carry a plain sha256. They stay verifiable
+without a data migration: the first anchor ever written on such a chain is a `legacy`
+line naming the last sha256 entry (and its hash, under the key); entries up to it are
+checked with sha256, every later one only with the HMAC.
+"""
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
+import hmac
 import json
+import os
+import re
+import secrets
+from collections.abc import Iterable
 from contextvars import ContextVar
-from datetime import date, datetime
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy import event
 from sqlalchemy import inspect as sa_inspect
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from .db import db
-from .office_time import utcnow
+from .office_time import office_date, utcnow
 
 # The web layer sets the client address per request; models never see `request`.
 current_ip: ContextVar[str | None] = ContextVar("current_ip", default=None)
@@ -23,6 +49,22 @@ current_ip: ContextVar[str | None] = ContextVar("current_ip", default=None)
 GENESIS_HASH = "0" * 64
 # Arbitrary constant key for PostgreSQL's advisory lock that serialises chain appends.
 _CHAIN_LOCK_KEY = 53110001
+KEY_FILE = "audit_key"
+ANCHOR_FILE = "audit_anchors.log"
+# Besides the first append of each office day, the head is anchored at least this often.
+DEFAULT_ANCHOR_INTERVAL = timedelta(hours=1)
+
+# A NIK or KK number: 16 digits not part of a longer number.
+_SIXTEEN_DIGITS = re.compile(r"(?<!\d)(\d{6})\d{6}(\d{4})(?!\d)")
+
+
+def mask_niks(text: str) -> str:
+    """Every 16-digit run (NIK, KK number) as 530101******0001."""
+    return _SIXTEEN_DIGITS.sub(r"\1******\2", text)
+
+
+def mask_nik(nik: str | None) -> str | None:
+    return mask_niks(nik) if nik else None
 
 
 class AuditEntry(db.Model):
@@ -61,7 +103,12 @@ class AuditEntry(db.Model):
             separators=(",", ":"),
         )
 
-    def compute_hash(self) -> str:
+    def compute_hash(self, key: bytes | None = None) -> str:
+        """HMAC-SHA256 of the payload under the audit key."""
+        return _mac(key or audit_key(), self.payload())
+
+    def legacy_hash(self) -> str:
+        """The unkeyed sha256 of entries written before the audit key existed."""
         return hashlib.sha256(self.payload().encode()).hexdigest()
 
     def __str__(self) -> str:
@@ -76,6 +123,61 @@ def _refuse_update(mapper, connection, target) -> None:  # noqa: ANN001
 @event.listens_for(AuditEntry, "before_delete")
 def _refuse_delete(mapper, connection, target) -> None:  # noqa: ANN001
     raise RuntimeError("audit entries are append-only")
+
+
+# ------------------------------------------------------------------ the key
+
+
+def _mac(key: bytes, text: str) -> str:
+    return hmac.new(key, text.encode(), hashlib.sha256).hexdigest()
+
+
+def load_or_create_audit_key(instance_path: str | os.PathLike[str]) -> bytes:
+    """Read instance/audit_key, creating it (mode 0600) on first use."""
+    path = Path(instance_path) / KEY_FILE
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:  # another worker created it a moment ago
+            pass
+        else:
+            with os.fdopen(fd, "w") as fh:
+                fh.write(secrets.token_hex(32))
+    return path.read_text().strip().encode()
+
+
+def _app() -> Any:
+    from flask import current_app
+
+    return current_app
+
+
+def audit_key() -> bytes:
+    """AUDIT_KEY (app config, then environment), else the instance's key file."""
+    app = _app()
+    configured = app.config.get("AUDIT_KEY") or os.environ.get("AUDIT_KEY")
+    if configured:
+        return configured.encode() if isinstance(configured, str) else bytes(configured)
+    cache = app.extensions.setdefault("audit_keys", {})
+    key = cache.get(app.instance_path)
+    if key is None:
+        key = cache[app.instance_path] = load_or_create_audit_key(app.instance_path)
+    return key
+
+
+def anchor_path() -> Path:
+    """AUDIT_ANCHOR_FILE, else instance/audit_anchors.log."""
+    app = _app()
+    return Path(app.config.get("AUDIT_ANCHOR_FILE") or Path(app.instance_path) / ANCHOR_FILE)
+
+
+def _anchor_interval() -> timedelta:
+    value = _app().config.get("AUDIT_ANCHOR_INTERVAL", DEFAULT_ANCHOR_INTERVAL)
+    return value if isinstance(value, timedelta) else timedelta(seconds=float(value))
+
+
+# ------------------------------------------------------------------ recording
 
 
 def jsonable(value: Any) -> Any:
@@ -117,14 +219,14 @@ def diff(before: dict[str, Any] | None, after: dict[str, Any] | None) -> dict[st
     return {k: [before.get(k), after.get(k)] for k in keys if before.get(k) != after.get(k)}
 
 
-def _last_hash() -> str:
+def _head() -> AuditEntry | None:
+    """The newest entry; on PostgreSQL under the lock that serialises appends."""
     bind = db.session.get_bind()
     if bind.dialect.name == "postgresql":
         db.session.execute(sa.text("SELECT pg_advisory_xact_lock(:k)"), {"k": _CHAIN_LOCK_KEY})
-    last = db.session.execute(
-        sa.select(AuditEntry.hash).order_by(AuditEntry.id.desc()).limit(1)
+    return db.session.execute(
+        sa.select(AuditEntry).order_by(AuditEntry.id.desc()).limit(1)
     ).scalar()
-    return last or GENESIS_HASH
 
 
 def record(
@@ -155,10 +257,19 @@ def record(
         changes=changes,
         ip=current_ip.get(),
     )
-    entry.prev_hash = _last_hash()
-    entry.hash = entry.compute_hash()
+    key = audit_key()
+    head = _head()
+    pending = db.session.info.setdefault("audit_pending", _Pending())
+    if head is not None and pending.legacy is None and not pending.checked_legacy:
+        pending.checked_legacy = True
+        # A chain begun before the key existed: fix its sha256 part with the first anchor.
+        if not _has_anchor_lines() and head.hash == head.legacy_hash():
+            pending.legacy = (head.id, head.hash)
+    entry.prev_hash = head.hash if head is not None else GENESIS_HASH
+    entry.hash = entry.compute_hash(key)
     db.session.add(entry)
     db.session.flush()
+    pending.head = (entry.id, entry.hash)
     return entry
 
 
@@ -169,9 +280,266 @@ def record_now(actor: Any, action: str, **kwargs: Any) -> AuditEntry:
     return entry
 
 
-def verify_chain(last: int | None = None) -> tuple[bool, int | None]:
-    """Walk the chain (or its `last` entries); return (intact, first broken id)."""
+@dataclass
+class _Pending:
+    """What the session's transaction appended, for the anchor written after commit."""
+
+    head: tuple[int, str] | None = None
+    legacy: tuple[int, str] | None = None
+    checked_legacy: bool = False
+
+
+@event.listens_for(Session, "after_commit")
+def _anchor_after_commit(session: Session) -> None:
+    pending = session.info.pop("audit_pending", None)
+    if pending is None or pending.head is None:
+        return
+    try:
+        if pending.legacy is not None:
+            write_anchor(*pending.legacy, kind="legacy")
+        if _anchor_due():
+            write_anchor(*pending.head)
+    except OSError:  # pragma: no cover - a full disk must not undo a committed step
+        import logging
+
+        logging.getLogger(__name__).exception("audit anchor not written")
+
+
+@event.listens_for(Session, "after_rollback")
+def _forget_after_rollback(session: Session) -> None:
+    session.info.pop("audit_pending", None)
+
+
+# ------------------------------------------------------------------ anchors
+
+
+@dataclass(frozen=True)
+class Anchor:
+    line_no: int
+    written_at: datetime  # naive UTC
+    entry_id: int
+    entry_hash: str
+    kind: str = "anchor"  # or "legacy": the last entry hashed without the key
+
+
+def _real_now() -> datetime:
+    # Anchors are written at the real time even while demo data runs a simulated clock.
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+def _anchor_text(written_at: datetime, entry_id: int, entry_hash: str, kind: str) -> str:
+    ident = str(entry_id) if kind == "anchor" else f"legacy-until={entry_id}"
+    return f"{written_at.isoformat(timespec='seconds')}Z {ident} {entry_hash}"
+
+
+def write_anchor(entry_id: int, entry_hash: str, *, kind: str = "anchor") -> Anchor:
+    """Append one line `<UTC> <entry id> <entry hash> <HMAC of the line>` to the file."""
+    now = _real_now()
+    text = _anchor_text(now, entry_id, entry_hash, kind)
+    line = f"{text} {_mac(audit_key(), 'anchor ' + text)}\n"
+    path = anchor_path()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+    with os.fdopen(fd, "a") as fh:
+        fcntl.flock(fh, fcntl.LOCK_EX)
+        fh.write(line)
+        fh.flush()
+        os.fsync(fh.fileno())
+    return Anchor(0, now, entry_id, entry_hash, kind)
+
+
+def anchor_head() -> Anchor | None:
+    """Anchor the current chain head now (`flask audit anchor`); None on an empty log."""
+    head = db.session.execute(
+        sa.select(AuditEntry).order_by(AuditEntry.id.desc()).limit(1)).scalar()
+    if head is None:
+        return None
+    if not _has_anchor_lines() and head.hash == head.legacy_hash():
+        write_anchor(head.id, head.hash, kind="legacy")
+    return write_anchor(head.id, head.hash)
+
+
+def _has_anchor_lines() -> bool:
+    path = anchor_path()
+    return path.exists() and path.stat().st_size > 0
+
+
+def _last_line(path: Path) -> str | None:
+    if not path.exists():
+        return None
+    with path.open("rb") as fh:
+        fh.seek(0, os.SEEK_END)
+        size = fh.tell()
+        fh.seek(max(0, size - 1024))
+        tail = fh.read().decode(errors="replace").strip().splitlines()
+    return tail[-1] if tail else None
+
+
+def _anchor_due() -> bool:
+    """No anchor yet, none since the office day began (WITA), or none for an interval."""
+    line = _last_line(anchor_path())
+    if line is None:
+        return True
+    try:
+        written = datetime.fromisoformat(line.split(" ", 1)[0].rstrip("Z"))
+    except ValueError:
+        return True
+    now = _real_now()
+    return office_date(written) != office_date(now) or now - written >= _anchor_interval()
+
+
+class AnchorFileError(ValueError):
+    def __init__(self, line_no: int, reason: str) -> None:
+        super().__init__(f"anchor line {line_no}: {reason}")
+        self.line_no = line_no
+        self.reason = reason
+
+
+def read_anchors() -> list[Anchor]:
+    """Every anchor line, each checked against its HMAC (AnchorFileError if altered)."""
+    path = anchor_path()
+    if not path.exists():
+        return []
+    key = audit_key()
+    anchors = []
+    for n, raw in enumerate(path.read_text().splitlines(), start=1):
+        if not raw.strip():
+            continue
+        parts = raw.split(" ")
+        if len(parts) != 4:
+            raise AnchorFileError(n, "not an anchor line")
+        when, ident, entry_hash, mac = parts
+        kind = "legacy" if ident.startswith("legacy-until=") else "anchor"
+        try:
+            entry_id = int(ident.removeprefix("legacy-until="))
+            written = datetime.fromisoformat(when.rstrip("Z"))
+        except ValueError:
+            raise AnchorFileError(n, "not an anchor line") from None
+        text = _anchor_text(written, entry_id, entry_hash, kind)
+        if text != " ".join(parts[:3]) or not hmac.compare_digest(
+                mac, _mac(key, "anchor " + text)):
+            raise AnchorFileError(n, "its HMAC does not match (line altered or forged)")
+        anchors.append(Anchor(n, written, entry_id, entry_hash, kind))
+    return anchors
+
+
+# ------------------------------------------------------------------ verification
+
+
+@dataclass
+class ChainReport:
+    """What `verify()` found: `ok`, or the first problem and where it is."""
+
+    ok: bool = True
+    entries: int = 0
+    checked: int = 0
+    first_id: int | None = None
+    last_id: int | None = None
+    broken_at: int | None = None  # first entry whose link or HMAC does not hold
+    missing_tail: int | None = None  # an anchored entry that is gone
+    problem: str = ""
+    anchors: list[Anchor] = field(default_factory=list)
+    legacy_until: int = 0
+
+    @property
+    def last_anchor(self) -> Anchor | None:
+        plain = [a for a in self.anchors if a.kind == "anchor"]
+        return plain[-1] if plain else None
+
+    def fail(self, problem: str, *, broken_at: int | None = None,
+             missing_tail: int | None = None) -> ChainReport:
+        self.ok = False
+        self.problem = problem
+        self.broken_at = broken_at
+        self.missing_tail = missing_tail
+        return self
+
+
+def _entry_ok(entry: AuditEntry, key: bytes, legacy_until: int) -> bool:
+    expected = entry.legacy_hash() if entry.id <= legacy_until else entry.compute_hash(key)
+    return hmac.compare_digest(entry.hash, expected)
+
+
+def verify(last: int | None = None) -> ChainReport:
+    """Check the chain (all of it, or its newest `last` entries) and every anchor.
+
+    The first problem found is reported: an altered anchor line, an entry whose
+    link or HMAC does not hold, or an anchored entry that is gone or differs
+    (the tail was cut off or the chain was recomputed).
+    """
+    report = ChainReport()
+    key = audit_key()
+    try:
+        report.anchors = read_anchors()
+    except AnchorFileError as exc:
+        return report.fail(str(exc))
+    legacy = [a for a in report.anchors if a.kind == "legacy"]
+    report.legacy_until = legacy[0].entry_id if legacy else 0
+
+    bounds = db.session.execute(
+        sa.select(sa.func.count(AuditEntry.id), sa.func.min(AuditEntry.id),
+                  sa.func.max(AuditEntry.id))).one()
+    report.entries, report.first_id, report.last_id = bounds
+
+    # The chain: every link, every HMAC, from the genesis (or the newest `last`).
     prev = GENESIS_HASH
+    q = sa.select(AuditEntry).order_by(AuditEntry.id)
+    if last:
+        start = db.session.execute(
+            sa.select(AuditEntry.id).order_by(AuditEntry.id.desc()).offset(last).limit(1)
+        ).scalar()
+        if start is not None:
+            prev = db.session.get(AuditEntry, start).hash
+            q = q.where(AuditEntry.id > start)
+    for entry in db.session.execute(q.execution_options(yield_per=1000)).scalars():
+        if entry.prev_hash != prev or not _entry_ok(entry, key, report.legacy_until):
+            return report.fail(f"entry {entry.id} does not match the chain "
+                               "(edited, inserted, or an entry before it was deleted)",
+                               broken_at=entry.id)
+        prev = entry.hash
+        report.checked += 1
+
+    # The anchors: each anchored entry is still there, with the anchored hash.
+    anchored = {a.entry_id: a for a in report.anchors}
+    found = _hashes_of(anchored)
+    for anchor in report.anchors:
+        current = found.get(anchor.entry_id)
+        if current is None:
+            return report.fail(
+                f"entry {anchor.entry_id} (anchored {anchor.written_at:%Y-%m-%d %H:%M} UTC, "
+                f"anchor line {anchor.line_no}) is missing: the tail of the log was cut off "
+                f"(newest entry now {report.last_id})",
+                missing_tail=anchor.entry_id)
+        if current != anchor.entry_hash:
+            return report.fail(
+                f"entry {anchor.entry_id} differs from its anchor (line {anchor.line_no}): "
+                "the chain was recomputed", broken_at=anchor.entry_id)
+    if report.entries and not report.anchors:
+        return report.fail("no anchor exists for a non-empty log "
+                           f"(the anchor file {anchor_path()} is missing or empty)")
+    return report
+
+
+def _hashes_of(anchored: Iterable[int]) -> dict[int, str]:
+    ids = sorted(set(anchored))
+    out: dict[int, str] = {}
+    for i in range(0, len(ids), 500):
+        chunk = ids[i:i + 500]
+        out.update(db.session.execute(
+            sa.select(AuditEntry.id, AuditEntry.hash).where(AuditEntry.id.in_(chunk))).tuples())
+    return out
+
+
+def verify_chain(last: int | None = None) -> tuple[bool, int | None]:
+    """Walk the chain links and HMACs only (no anchors): (intact, first broken id)."""
+    prev = GENESIS_HASH
+    key = audit_key()
+    legacy_until = 0
+    try:
+        legacy = [a for a in read_anchors() if a.kind == "legacy"]
+        legacy_until = legacy[0].entry_id if legacy else 0
+    except AnchorFileError:
+        pass
     q = sa.select(AuditEntry).order_by(AuditEntry.id)
     if last:
         start = db.session.execute(
@@ -182,7 +550,55 @@ def verify_chain(last: int | None = None) -> tuple[bool, int | None]:
             q = q.where(AuditEntry.id > start)
     q = q.execution_options(yield_per=1000)
     for entry in db.session.execute(q).scalars():
-        if entry.prev_hash != prev or entry.compute_hash() != entry.hash:
+        if entry.prev_hash != prev or not _entry_ok(entry, key, legacy_until):
             return False, entry.id
         prev = entry.hash
     return True, None
+
+
+# ------------------------------------------------------------------ whose data
+
+
+def model_for(entity: str) -> type | None:
+    """The model class whose table is `entity` (applicant, application, card...)."""
+    for mapper in db.Model.registry.mappers:
+        if getattr(mapper.class_, "__tablename__", None) == entity:
+            return mapper.class_
+    return None
+
+
+def _applicant_of(obj: Any) -> Any:
+    if obj is None:
+        return None
+    if hasattr(obj, "nik"):
+        return obj
+    if getattr(obj, "applicant", None) is not None:
+        return obj.applicant
+    if getattr(obj, "application", None) is not None:
+        return obj.application.applicant
+    return None
+
+
+def subjects_of(obj: Any, limit: int = 200) -> list[str]:
+    """The masked NIKs of the residents whose data `obj` shows (an applicant, an
+    application, a card, a complaint about an application, a print batch)."""
+    if obj is None:
+        return []
+    items = getattr(obj, "applications", None)
+    if items is not None and not hasattr(obj, "nik"):  # a print batch
+        return [mask_niks(a.applicant.nik) for a in list(items)[:limit] if a.applicant]
+    applicant = _applicant_of(obj)
+    return [mask_niks(applicant.nik)] if applicant is not None and applicant.nik else []
+
+
+def object_label(obj: Any) -> str | None:
+    """How the office names a record: receipt number, batch number, ticket, masked NIK."""
+    if obj is None:
+        return None
+    for attr in ("number", "ticket", "serial", "reference", "username"):
+        value = getattr(obj, attr, None)
+        if value:
+            return str(value)
+    if getattr(obj, "nik", None):
+        return mask_niks(obj.nik)
+    return None
