@@ -24,21 +24,19 @@ from models import (
 )
 
 from .accounts import UserView
+from .applications import ApplicationView
 from .audit import AuditEntryView
 from .base import OfficeIndexView, check_declarations, refused
+from .batches import PendingBatchesView, PrintBatchView
+from .blanks import BlankReceiptView, BlankView, ReconciliationView, StockView
+from .cards import CardView, CustodyView
 from .complaints import ComplaintView
 from .disruptions import DisruptionView
-from .people import ApplicantView
-from .printing import (
-    ApplicationView,
-    CustodyView,
-    PendingBatchesView,
-    ReconciliationView,
-    StockView,
-)
+from .intake import IntakeView
+from .printers import PrinterView
+from .queue import QueueView
+from .residents import ApplicantView
 from .standard import ServiceStandardView
-from .stock import BlankReceiptView, BlankView, CardView, PrintBatchView, PrinterView
-from .workflow import IntakeView, QueueView
 
 ROOT_TRANSLATIONS = __import__("pathlib").Path(__file__).resolve().parent.parent / "translations"
 

@@ -3,16 +3,20 @@ application gets its receipt number and the service clock starts."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
 from flask_babel import lazy_gettext as _l
 
 from . import audit, numbering
-from .applications import Application
+from .applications import Application, open_applications_of
 from .db import db
-from .eligibility import eligibility
+from .eligibility import Eligibility, age_on, eligibility
 from .errors import DomainError
-from .office_time import utcnow
+from .office_time import office_today, utcnow
 from .permissions import require
-from .residents import Applicant
+from .residents import Applicant, by_nik
 from .service_clock import apply_limit, running_disruption
 from .standard import current_standard
 from .uploads import StoredFile
@@ -59,3 +63,28 @@ def open_application(applicant: Applicant, actor: User, *, f102_complete: bool,
         db.session.rollback()
         raise
     return application
+
+
+@dataclass(frozen=True)
+class CounterLookup:
+    """What the counter sees after typing a NIK."""
+
+    nik: str
+    applicant: Applicant | None  # None: nobody registered under this NIK yet
+    age: int | None = None
+    eligibility: Eligibility | None = None
+    open_applications: list[Application] = field(default_factory=list)
+    village: Any = None  # models.wilayah's village of the applicant, if known
+
+
+def counter_lookup(nik: str, actor: User, today: date | None = None) -> CounterLookup:
+    """The resident behind `nik`, their age and eligibility today, and any application
+    of theirs still open (one at a time)."""
+    require(actor, "application", "create")
+    applicant = by_nik(nik)
+    if applicant is None:
+        return CounterLookup(nik, None)
+    today = today or office_today()
+    return CounterLookup(nik, applicant, age_on(applicant.birth_date, today),
+                         eligibility(applicant, on=today), open_applications_of(applicant),
+                         applicant.village)

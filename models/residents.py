@@ -111,3 +111,11 @@ def _run(field: str, check: Callable[[], Any]) -> Any:
         return check()
     except validation.InvalidValue as exc:
         raise DomainError(exc.message, field=field) from exc
+
+
+def by_nik(nik: str) -> Applicant | None:
+    """The resident registered under `nik` (16 digits), if any."""
+    if not nik:
+        return None
+    return db.session.execute(
+        sa.select(Applicant).where(Applicant.nik == nik)).scalar_one_or_none()

@@ -199,3 +199,34 @@ def close_disruption(disruption: Disruption, actor: User, note: str | None = Non
     audit.record(actor, "close", disruption,
                  changes=audit.diff(before, audit.snapshot(disruption)))
     db.session.commit()
+
+
+@dataclass(frozen=True)
+class ClockView:
+    """The service clock as the screens show it (deadline in WITA, time left in words)."""
+
+    deadline: str
+    text: str
+    overdue: bool
+    reason: str | None
+    running: bool
+
+
+def clock_view(application: Application, now: datetime | None = None) -> ClockView:
+    """What the application page and the work queue show of its service clock."""
+    c = clock(application, now)
+    if c.deadline is None:
+        return ClockView("", str(_l("The clock has not started.")), False, None, False)
+    deadline = format_datetime(c.deadline, zone_label=True)
+    if c.remaining is None:  # rejected or cancelled before the limit
+        return ClockView(deadline, str(_l("Closed: no service promise pending.")), False,
+                         None, False)
+    left = duration_text(c.remaining)
+    if c.stopped:
+        text = (_l("Finished late, %(t)s over the limit.", t=left) if c.breached else
+                _l("Finished on time, %(t)s before the limit.", t=left))
+        return ClockView(deadline, str(text), c.breached, c.breach_reason, False)
+    if c.breached:
+        return ClockView(deadline, str(_l("Overdue by %(t)s", t=left)), True,
+                         c.breach_reason, True)
+    return ClockView(deadline, str(_l("%(t)s left", t=left)), False, None, True)

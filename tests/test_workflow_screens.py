@@ -495,10 +495,10 @@ def test_queue_filters_by_kecamatan_state_and_date(recording_operator, app):
 
 
 def test_queue_notes_when_rows_are_cut(recording_operator, app, monkeypatch):
-    import admin.workflow
+    import models.applications
 
     _queue_world(app)
-    monkeypatch.setattr(admin.workflow, "QUEUE_LIMIT", 1)
+    monkeypatch.setattr(models.applications, "QUEUE_LIMIT", 1)
     html = html_of(recording_operator.client.get("/admin/queue/"))
     assert 'data-testid="more"' in html
 

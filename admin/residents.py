@@ -1,0 +1,96 @@
+"""The applicant screen (residents, form F-1.02)."""
+
+from __future__ import annotations
+
+import typing as t
+
+from flask import request
+from flask_babel import lazy_gettext as _l
+
+from forms.applications import digits
+from forms.residents import APPLICANT_FIELD_ARGS, APPLICANT_FIELDS, APPLICANT_WIDGET_ARGS
+from models import Applicant, codes, wilayah
+
+from .base import SecuredModelView
+from .formatters import code_label
+from .search import IndexedSearchMixin, prefix_range, text_match
+
+APPLICANT_LABELS = {
+    "nik": _l("NIK"),
+    "kk_number": _l("Family card (KK) number"),
+    "name": _l("Name"),
+    "birth_place": _l("Place of birth"),
+    "birth_date": _l("Date of birth"),
+    "sex": _l("Sex"),
+    "blood_type": _l("Blood type"),
+    "religion": _l("Religion"),
+    "marital_status": _l("Marital status"),
+    "occupation": _l("Occupation"),
+    "citizenship": _l("Citizenship"),
+    "address": _l("Address"),
+    "rt": _l("RT"),
+    "rw": _l("RW"),
+    "village_code": _l("Village"),
+    "phone": _l("Phone"),
+    "created_at": _l("Created"),
+    "updated_at": _l("Last changed"),
+}
+
+
+def village_label(view: t.Any, context: t.Any, model: t.Any, name: str) -> str:
+    v = wilayah.village(model.village_code) if model.village_code else None
+    return f"{v.name}, {v.district_name}" if v else (model.village_code or "")
+
+
+class ApplicantView(IndexedSearchMixin, SecuredModelView):
+    entity = "applicant"
+    column_list = ("nik", "name", "birth_date", "sex", "marital_status", "village_code")
+    column_details_list = ("nik", "kk_number", "name", "birth_place", "birth_date", "sex",
+                           "blood_type", "religion", "marital_status", "occupation",
+                           "citizenship", "address", "rt", "rw", "village_code", "phone",
+                           "created_at", "updated_at")
+    column_export_list = ("nik", "kk_number", "name", "birth_place", "birth_date", "sex",
+                          "religion", "marital_status", "occupation", "address", "rt", "rw",
+                          "village_code")
+    column_labels = APPLICANT_LABELS
+    column_searchable_list = ("nik", "name")
+    column_filters = ("marital_status", "sex", "village_code", "birth_date")
+    column_sortable_list = ("name", "birth_date")
+    column_formatters = {
+        "sex": code_label(codes.SEX),
+        "religion": code_label(codes.RELIGION),
+        "marital_status": code_label(codes.MARITAL_STATUS),
+        "blood_type": code_label(codes.BLOOD_TYPE),
+        "occupation": code_label(codes.OCCUPATION),
+        "citizenship": code_label(codes.CITIZENSHIP),
+        "village_code": village_label,
+    }
+    column_choices = {
+        "sex": list(codes.SEX),
+        "marital_status": list(codes.MARITAL_STATUS),
+    }
+    form_columns = ("nik", "kk_number", "name", "birth_place", "birth_date", "sex",
+                    "blood_type", "religion", "marital_status", "occupation", "citizenship",
+                    "address", "rt", "rw", "village_code", "phone")
+    form_extra_fields = APPLICANT_FIELDS
+    form_args = APPLICANT_FIELD_ARGS
+    form_widget_args = APPLICANT_WIDGET_ARGS
+
+    def search_placeholder(self) -> str:
+        return str(_l("NIK or name"))
+
+    def create_form(self, obj: t.Any = None) -> t.Any:
+        """The intake page links here with ?nik=: the NIK typed at the counter."""
+        form = super().create_form(obj)
+        if request.method == "GET" and not form.nik.data:
+            nik = digits(request.args.get("nik"))
+            if nik:
+                form.nik.data = nik
+        return form
+
+    def search_rules(self, term: str) -> t.Any:
+        if term.isdigit():
+            if len(term) == 16:
+                return Applicant.nik == term
+            return prefix_range(Applicant.nik, term)
+        return text_match(Applicant.name, term)
