@@ -8,10 +8,11 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any
+from typing import Any, cast
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
+from sqlalchemy.engine import CursorResult
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from . import audit, numbering
@@ -198,7 +199,7 @@ def _claim_for_printing(batch: PrintBatch) -> bool:
         sa.update(PrintBatch).where(PrintBatch.id == batch.id,
                                     PrintBatch.status == "approved")
         .values(status="printed").execution_options(synchronize_session=False))
-    return result.rowcount == 1
+    return cast(CursorResult[Any], result).rowcount == 1
 
 
 def print_batch(batch: PrintBatch, actor: User, override_reason: str | None = None,

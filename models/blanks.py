@@ -239,13 +239,24 @@ class Reconciliation:
             self.end < office_today() or self.closing == on_hand)
 
 
+def _counts(query: sa.Select[tuple[str, int]]) -> dict[str, int]:
+    """{value: count} of a GROUP BY query."""
+    return {value: number for value, number in db.session.execute(query).all()}
+
+
+def _received_total() -> int:
+    return db.session.execute(
+        sa.select(sa.func.count(BlankEvent.id)).where(BlankEvent.kind == "received")
+    ).scalar() or 0
+
+
 def _on_hand_at(moment: datetime) -> int:
     """Blanks received and not yet gone (used/spoiled/lost/returned) at `moment`."""
-    counts = dict(db.session.execute(
+    counts = _counts(
         sa.select(BlankEvent.kind, sa.func.count(BlankEvent.id))
         .where(BlankEvent.at < moment,
                BlankEvent.kind.in_(("received", *STOCK_OUT_KINDS)))
-        .group_by(BlankEvent.kind)).all())
+        .group_by(BlankEvent.kind))
     return counts.get("received", 0) - sum(counts.get(k, 0) for k in STOCK_OUT_KINDS)
 
 
@@ -255,14 +266,12 @@ def reconcile(start: date, end: date) -> Reconciliation:
     if end < start:
         raise DomainError(_l("The end date is before the start date."))
     lo, hi = office_day_range(start, end)
-    counts = dict(db.session.execute(
+    counts = _counts(
         sa.select(BlankEvent.kind, sa.func.count(BlankEvent.id))
-        .where(BlankEvent.at >= lo, BlankEvent.at < hi).group_by(BlankEvent.kind)).all())
-    status_counts = dict(db.session.execute(
-        sa.select(Blank.status, sa.func.count(Blank.id)).group_by(Blank.status)).all())
-    total_received = db.session.execute(
-        sa.select(sa.func.count(BlankEvent.id)).where(BlankEvent.kind == "received")
-    ).scalar()
+        .where(BlankEvent.at >= lo, BlankEvent.at < hi).group_by(BlankEvent.kind))
+    status_counts = _counts(
+        sa.select(Blank.status, sa.func.count(Blank.id)).group_by(Blank.status))
+    total_received = _received_total()
     return Reconciliation(
         start=start, end=end, opening=_on_hand_at(lo),
         received=counts.get("received", 0), used=counts.get("used", 0),
@@ -362,12 +371,9 @@ class StockCounts:
 
 
 def stock_counts() -> StockCounts:
-    counts = dict(db.session.execute(
-        sa.select(Blank.status, sa.func.count(Blank.id)).group_by(Blank.status)).all())
-    received = db.session.execute(
-        sa.select(sa.func.count(BlankEvent.id)).where(BlankEvent.kind == "received")
-    ).scalar() or 0
-    return StockCounts(by_status=counts, received=received)
+    counts = _counts(
+        sa.select(Blank.status, sa.func.count(Blank.id)).group_by(Blank.status))
+    return StockCounts(by_status=counts, received=_received_total())
 
 
 def parse_serials(text: str | None) -> list[str]:

@@ -176,4 +176,4 @@ def custody(term: str | None = None, now: datetime | None = None) -> list[tuple[
                                sa.func.upper(Applicant.name).like(pattern),
                                Blank.serial.like(pattern))))
     cards = db.session.execute(query.order_by(Card.stored_at, Card.id)).scalars().all()
-    return [(c, (now - c.stored_at).days) for c in cards]
+    return [(c, (now - (c.stored_at or now)).days) for c in cards]

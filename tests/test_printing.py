@@ -345,3 +345,114 @@ def test_a_refused_add_opens_no_draft_batch(app):
     db.session.commit()
     batch, numbers = add_to_draft(apps, printer)
     assert numbers == [apps[0].number] and draft_of(printer) == batch
+
+
+# ------------------------------------------------------------------ the screens' reads
+
+
+def test_may_decide_never_the_batch_creator(app):
+    from models.batches import batch_steps, may_decide, pending_batches
+
+    batch = batch_with(print_ready(app, 1), approve=False)
+    head, operator = user_of("head_of_division"), user_of("printing_operator")
+    assert may_decide(head, batch) and not may_decide(operator, batch)
+    assert pending_batches() == [batch]
+    assert batch_steps(head, batch).decide and not batch_steps(head, batch).own_batch
+    batch.created_by_id = head.id  # e.g. made while acting as operator
+    db.session.commit()
+    assert not may_decide(head, batch)
+    assert batch_steps(head, batch).own_batch and not batch_steps(head, batch).decide
+    batch.created_by_id = operator.id
+    db.session.commit()
+    decide_batch(batch, head, True, None)
+    assert not may_decide(head, batch) and pending_batches() == []
+
+
+def test_needs_override_when_the_printer_recorded_an_application(app):
+    from models.batches import batch_steps, needs_override
+
+    applications = print_ready(app, 2)
+    batch = batch_with(applications)
+    operator = user_of("printing_operator")
+    assert not needs_override(operator, batch)
+    assert batch_steps(operator, batch).print and not batch_steps(operator, batch).needs_override
+    applications[1].recorded_by_id = operator.id
+    db.session.commit()
+    assert needs_override(operator, batch)
+    with pytest.raises(DomainError) as exc:
+        print_batch(batch, operator)
+    assert exc.value.field == "override_reason"
+
+
+def test_stock_counts_and_alert(app):
+    from models.blanks import available_count, stock_alert, stock_counts
+    from models.standard import current_standard
+
+    receive(100, 5)
+    head = user_of("head_of_division")
+    blanks = db.session.execute(sa.select(Blank).order_by(Blank.serial)).scalars().all()
+    write_off(blanks[:2], head, "lost", "hilang dicuri")
+    counts = stock_counts()
+    assert counts.received == 5 and counts.accounted == 5
+    assert dict((s, n) for s, _label, n in counts.rows) == {
+        "available": 3, "reserved": 0, "used": 0, "spoiled": 0, "lost": 2, "returned": 0,
+        "destroyed": 0}
+    assert available_count() == 3
+    alert = stock_alert()
+    assert alert is not None and alert.available == 3
+    assert alert.low == (3 < current_standard().low_stock_threshold)
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("0000000100", ["0000000100"]),
+    ("0000000100 - 0000000102, 0000000101;0000000105",
+     ["0000000100", "0000000101", "0000000102", "0000000105"]),
+    ("0000000100\u20130000000101", ["0000000100", "0000000101"]),
+])
+def test_parse_serials(text, expected):
+    from models.blanks import parse_serials
+
+    assert parse_serials(text) == expected
+
+
+@pytest.mark.parametrize("text", ["", "abc", "0000000105-0000000100", "100-0000000200",
+                                  "0000000001-0000009999"])
+def test_parse_serials_refuses_on_the_serials_field(text):
+    from models.blanks import parse_serials
+
+    with pytest.raises(DomainError) as exc:
+        parse_serials(text)
+    assert exc.value.field == "serials"
+
+
+def test_blanks_by_serial_names_the_unknown(app):
+    from models.blanks import blanks_by_serial
+
+    receive(100, 3)
+    assert [b.serial for b in blanks_by_serial(["0000000102", "0000000100"])] == [
+        "0000000102", "0000000100"]
+    with pytest.raises(DomainError) as exc:
+        blanks_by_serial(["0000000100", "0000000999"])
+    assert exc.value.field == "serials" and "0000000999" in str(exc.value.message)
+
+
+def test_custody_search(app):
+    from models.cards import custody
+
+    receive(100, 5)
+    applications = print_ready(app, 2)
+    batch = batch_with(applications)
+    operator = user_of("printing_operator")
+    cards = print_batch(batch, operator)
+    for card in cards:
+        confirm_card(card, operator, True, storage_location="LEMARI A")
+    first = cards[0]
+    assert [c for c, _d in custody()] == [c for c, _d in uncollected()]
+    assert len(custody()) == 2
+    number = first.application.number
+    for term in (number.lower(), first.application.applicant.nik[:8],
+                 first.application.applicant.name.lower(), first.blank.serial):
+        found = [c for c, _d in custody(term)]
+        assert first in found, term
+    assert [c for c, _d in custody(f"  {first.blank.serial}  ")] == [first]
+    assert custody("TIDAK ADA") == [] and custody("%") == custody()

@@ -844,3 +844,100 @@ def test_card_preview_from_the_application_page(app, role):
     assert is_pdf(response)
     assert len(PdfReader(io.BytesIO(response.data)).pages) == 1
     assert world_state() == before  # a preview uses no blank
+
+
+# ------------------------------------------------------------------ forms (issue 7)
+
+
+def test_a_step_without_its_csrf_token_is_refused_and_changes_nothing(app):
+    receive(100, 10)
+    applications = print_ready(app, 3)
+    draft = create_batch(user_of("printing_operator"))
+    batches.add_to_batch(draft, applications[:1], user_of("printing_operator"))
+    submitted = batch_with(applications[1:2], approve=False)
+    printed, (card,) = printed_batch(applications[2:3])
+    confirm_card(card, user_of("printing_operator"), True, storage_location="LEMARI A")
+    operator = login(app, "printing_operator")
+    head = login(app, "head_of_division")
+    posts = [
+        (operator, f"/admin/printbatch/submit/?id={draft.id}", {}),
+        (head, f"/admin/printbatch/decide/?id={submitted.id}", {"decision": "approve"}),
+        (operator, f"/admin/custody/move/?id={card.id}", {"storage_location": "RAK 9"}),
+        (operator, f"/admin/custody/handover/?id={card.id}", {
+            "receiver_name": "UMBU HAPU", "relation": "self", "id_checked": "y"}),
+        (head, "/admin/blank/write-off/", {"serials": "0000000105", "kind": "lost",
+                                           "reason": "hilang dicuri"}),
+    ]
+    before = world_state()
+    for auth, path, data in posts:
+        response = auth.client.post(path, data=data)  # no csrf_token
+        assert response.status_code == 400, (path, response.status_code)
+        forged = auth.client.post(path, data=data | {"csrf_token": "forged"})
+        assert forged.status_code == 400, path
+    assert world_state() == before
+    assert draft.status == "draft" and submitted.status == "submitted"
+    assert card.status == "stored" and card.storage_location == "LEMARI A"
+
+
+def test_handover_field_errors_are_indonesian_and_beside_their_field(app):
+    receive(100, 5)
+    batch, (card,) = printed_batch(print_ready(app, 1))
+    confirm_card(card, user_of("printing_operator"), True, storage_location="LEMARI A")
+    operator = login(app, "printing_operator")
+    html = html_of(operator.post(f"/admin/custody/handover/?id={card.id}",
+                                 {"receiver_name": "UMBU HAPU", "relation": ""}))
+    error = re.search(r'data-testid="error-relation">(.*?)</div>', html, re.S)
+    assert error and error.group(1).strip() == "Pilih hubungan penerima dengan pemohon."
+    html = html_of(operator.post(f"/admin/custody/handover/?id={card.id}",
+                                 {"receiver_name": "UMBU HAPU", "relation": "neighbour"}))
+    error = re.search(r'data-testid="error-relation">(.*?)</div>', html, re.S)
+    assert error and error.group(1).strip() == "Pilihan tidak valid."
+    # What was typed stays in the form.
+    assert re.search(r'<input[^>]*id="receiver_name"[^>]*value="UMBU HAPU"', html)
+    assert card.status == "stored"
+
+
+def test_write_off_field_errors_are_indonesian_and_beside_their_field(app):
+    receive(100, 5)
+    head = login(app, "head_of_division")
+    before = world_state()
+    html = html_of(head.post("/admin/blank/write-off/", {
+        "serials": "0000000100, 0000000777", "kind": "lost", "reason": "hilang dicuri"}))
+    error = re.search(r'data-testid="error-serials">(.*?)</div>', html, re.S)
+    assert error and error.group(1).strip() == "Nomor seri tidak dikenal: 0000000777."
+    assert "0000000100, 0000000777" in html  # the textarea keeps what was typed
+    assert world_state() == before
+
+
+def test_a_step_form_that_does_not_validate_changes_nothing(app):
+    receive(100, 5)
+    batch = batch_with(print_ready(app, 1), approve=False)
+    head = login(app, "head_of_division")
+    before = world_state()
+    html = html_of(step(head, batch, "decide", {"decision": "maybe"}))
+    assert str(escape('Pilih "Setujui" atau "Tolak".')) in alerts(html)
+    assert world_state() == before and batch.status == "submitted"
+    printed, (card,) = printed_batch(print_ready(app, 1, start_serial=7))
+    operator = login(app, "printing_operator")
+    before = world_state()
+    html = html_of(step(operator, printed, "confirm", {"card_id": card.id, "result": "lost"}))
+    assert str(escape('Pilih "Baik" atau "Rusak".')) in alerts(html)
+    assert world_state() == before and card.status == "printed"
+
+
+PRINTING_MODULES = ("admin/batches.py", "admin/cards.py", "admin/blanks.py",
+                    "admin/printers.py")
+
+
+def test_printing_screens_parse_no_request_form_by_hand():
+    root = Path(__file__).resolve().parent.parent
+    for name in PRINTING_MODULES:
+        source = (root / name).read_text()
+        assert "request.form" not in source and "request.files" not in source, name
+        assert "form_checked" not in source, name
+        assert "request.args.get(\"q\"" not in source, name
+    assert not (root / "admin/printing.py").exists() and not (root / "admin/stock.py").exists()
+    for template in (root / "templates/admin/printing").glob("*.html"):
+        text = template.read_text()
+        assert not re.search(r"<(input|select|textarea)\b", text), template.name
+        assert "csrf_token()" not in text, template.name
