@@ -159,10 +159,9 @@ def audit_key() -> bytes:
     configured = app.config.get("AUDIT_KEY") or os.environ.get("AUDIT_KEY")
     if configured:
         return configured.encode() if isinstance(configured, str) else bytes(configured)
-    cache = app.extensions.setdefault("audit_keys", {})
-    key = cache.get(app.instance_path)
-    if key is None:
-        key = cache[app.instance_path] = load_or_create_audit_key(app.instance_path)
+    key = app.extensions.get("audit_key")
+    if key is None:  # read once per app, from the instance folder it started with
+        key = app.extensions["audit_key"] = load_or_create_audit_key(app.instance_path)
     return key
 
 
@@ -525,8 +524,9 @@ def _hashes_of(anchored: Iterable[int]) -> dict[int, str]:
     out: dict[int, str] = {}
     for i in range(0, len(ids), 500):
         chunk = ids[i:i + 500]
-        out.update(db.session.execute(
-            sa.select(AuditEntry.id, AuditEntry.hash).where(AuditEntry.id.in_(chunk))).tuples())
+        rows = db.session.execute(
+            sa.select(AuditEntry.id, AuditEntry.hash).where(AuditEntry.id.in_(chunk)))
+        out.update((entry_id, entry_hash) for entry_id, entry_hash in rows)
     return out
 
 

@@ -298,7 +298,7 @@ def test_user_create_refusals(app, runner, username, role, password, message):
 
 # --- audit verify ------------------------------------------------------------------
 
-def test_audit_verify_names_the_tampered_entry(app, runner):
+def test_audit_verify_names_the_tampered_entry(app, runner, instance):
     for username in ("rekam.hina", "cetak.leba"):
         created = runner.invoke(
             args=["user", "create", username, "--role", "printing_operator", "--name",
