@@ -6,21 +6,20 @@ import typing as t
 from datetime import date, datetime
 
 from flask_admin.model import typefmt
-from flask_babel import format_datetime
 from flask_babel import lazy_gettext as _l
 
-from models import codes
+from models import codes, office_time
 
 
 def fmt_date(view: t.Any, value: date, name: str | None = None) -> str:
     if isinstance(value, datetime):  # a datetime is a date too
         return fmt_datetime(view, value, name)
-    return value.strftime("%d-%m-%Y")
+    return office_time.format_date(value)
 
 
 def fmt_datetime(view: t.Any, value: datetime, name: str | None = None) -> str:
-    # Stored as naive UTC; Flask-Babel shows it in the office's zone (WITA).
-    return format_datetime(value, "dd-MM-yyyy HH:mm")
+    # Stored as naive UTC; shown in the office's zone (WITA).
+    return office_time.format_datetime(value)
 
 
 def fmt_bool(view: t.Any, value: bool, name: str | None = None) -> str:

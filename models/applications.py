@@ -181,7 +181,7 @@ def record(application: Application, actor: User, *, photo: StoredFile | None,
         (photo is not None, _l("photo")), (signature is not None, _l("signature")),
         (fingerprints_captured, _l("fingerprints")), (iris_captured, _l("iris")))
         if not ok]
-    if missing:
+    if missing or photo is None or signature is None:
         raise DomainError(_l("Recording is not complete: %(missing)s missing.",
                              missing=", ".join(missing)))
     before = audit.snapshot(application)
@@ -226,7 +226,9 @@ def _close(application: Application, actor: User, operation: str, reason: str) -
         raise DomainError(_l("Write the reason (at least %(n)d characters).",
                              n=MIN_REASON_LENGTH), field="reason")
     before = audit.snapshot(application)
-    application.status = TRANSITIONS[operation][1]
+    target = TRANSITIONS[operation][1]
+    assert target is not None  # reject and cancel each have their one target state
+    application.status = target
     if operation == "reject":
         application.rejection_reason = reason[:255]
     else:
