@@ -54,8 +54,8 @@ def test_print_batch_journey(app, page: Page, log_in, results_dir, tmp_path):
     page.goto("/admin/application/?flt0_status_equals=print_ready")
     for number in numbers:
         page.locator(f"tr:has-text('{number}') input.action-checkbox").check()
-    action = page.locator('a[onclick*="application.add_to_batch"]')
-    page.locator('li.dropdown:has(a[onclick*="application.add_to_batch"]) > a').click()
+    action = page.locator('a[data-action="application.add_to_batch"]')
+    page.locator('li.dropdown:has(a[data-action="application.add_to_batch"]) > a').click()
     page.once("dialog", lambda dialog: dialog.accept())
     action.click()
     link = page.get_by_test_id("batch-link")
