@@ -42,6 +42,11 @@ class Config:
     EXPORT_MAX_ROWS = 10_000
     DEBUG = False
     TESTING = False
+    # The audit chain's HMAC key: AUDIT_KEY here or in the environment, else
+    # instance/audit_key (created once, mode 0600). Never in the database.
+    AUDIT_KEY: str | None = None
+    # Strict-Transport-Security: production only (behind HTTPS).
+    HSTS: str | None = None
 
 
 class ProductionConfig(Config):
@@ -49,6 +54,7 @@ class ProductionConfig(Config):
     SESSION_COOKIE_NAME = "__Host-session"
     REMEMBER_COOKIE_SECURE = True
     PREFERRED_URL_SCHEME = "https"
+    HSTS = "max-age=31536000; includeSubDomains"
 
 
 class TestConfig(Config):
