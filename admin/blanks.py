@@ -25,7 +25,7 @@ from markupsafe import Markup
 from wtforms.fields import DateField
 from wtforms.validators import DataRequired, NumberRange
 
-from forms.blanks import PeriodForm, WriteOffForm
+from forms.blanks import DestructionForm, PeriodForm, WriteOffForm
 from forms.validators import NotInFuture
 from models import Blank, BlankReceipt, DomainError, db, utcnow
 from models.applications import MIN_REASON_LENGTH
@@ -183,9 +183,12 @@ class BlankView(IndexedSearchMixin, PrintingModelView):
     @action("blank.destroy", _l("Destroy (berita acara)"),
             _l("Destroy the selected spoiled blanks? This cannot be undone."))
     def action_destroy(self, ids: list[str]) -> None:
-        blanks = sorted(self.scoped_records(ids), key=lambda b: b.serial)
+        self._destroy(self.scoped_records(ids), _("Destruction of spoiled blanks"))
+
+    def _destroy(self, blanks: list[Blank], note: str) -> None:
+        """Destroy (the domain checks they are spoiled), then make the berita acara."""
+        blanks = sorted(blanks, key=lambda b: b.serial)
         user = actor()
-        note = _("Destruction of spoiled blanks")
         serials = destroy_spoiled(blanks, user, note)
         flash(_("%(n)d spoiled blank(s) destroyed.", n=len(serials)), "success")
         try:
@@ -202,6 +205,21 @@ class BlankView(IndexedSearchMixin, PrintingModelView):
                      '</a>').format(url_for(".destruction_report_view", file=name),
                                     _("Download the destruction report (berita acara)")),
               "success")
+
+    @expose("/destroy/", methods=("GET", "POST"))
+    @requires("blank", "destroy")
+    def destroy_view(self) -> t.Any:
+        """Spoiled blanks destroyed by serial, with the note the berita acara carries."""
+        form = DestructionForm()
+        if form.validate_on_submit():
+            try:
+                self._destroy(form.blanks, form.note.data or "")
+            except DomainError as exc:  # e.g. a blank that is not spoiled
+                db.session.rollback()
+                form.serials.errors = [*form.serials.errors, str(exc.message)]
+            else:
+                return redirect(url_for(".index_view", flt0_status_equals="destroyed"))
+        return self.render("admin/printing/destroy.html", form=form)
 
     @expose("/destruction-report/")
     @requires("blank", "destroy")

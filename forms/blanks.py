@@ -49,6 +49,33 @@ class WriteOffForm(FlaskForm):
             raise ValidationError(str(exc.message)) from exc
 
 
+class DestructionForm(FlaskForm):
+    """Spoiled blanks destroyed (berita acara pemusnahan): which, and how (the note
+    goes into the report). The blanks' status is the domain's to check."""
+
+    Meta = TranslatedMeta
+    serials = TextAreaField(
+        _l("Serials"), validators=[InputRequired(message=_l("Write the serials of the "
+                                                             "blanks."))],
+        description=_l("One by one or as ranges, e.g. 0000000100-0000000149, 0000000155."),
+        render_kw={"rows": 3})
+    note = StringField(_l("How they were destroyed (in the report)"),
+                       validators=[InputRequired(), Length(max=255)],
+                       render_kw={"maxlength": 255})
+
+    blanks: list[Blank]
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        self.blanks = []
+
+    def validate_serials(self, field: TextAreaField) -> None:
+        try:
+            self.blanks = blanks_by_serial(parse_serials(field.data))
+        except DomainError as exc:
+            raise ValidationError(str(exc.message)) from exc
+
+
 class PeriodForm(FlaskForm):
     """The reconciliation period (GET, bound to the query string: no CSRF)."""
 

@@ -575,6 +575,8 @@ ROUTES = [
     ("POST", "/admin/blank/write-off/", "blank", [("blank", "destroy")]),
     ("GET", "/admin/blank/destruction-report/?file=BA-x.pdf", "blank",
      [("blank", "destroy")]),
+    ("GET", "/admin/blank/destroy/", "blank", [("blank", "destroy")]),
+    ("POST", "/admin/blank/destroy/", "blank", [("blank", "destroy")]),
     ("GET", "/admin/application/preview/?id={application}", "application",
      [("application", "view")]),
 ]
@@ -941,3 +943,44 @@ def test_printing_screens_parse_no_request_form_by_hand():
         text = template.read_text()
         assert not re.search(r"<(input|select|textarea)\b", text), template.name
         assert "csrf_token()" not in text, template.name
+
+
+def test_destruction_form_with_its_note_gives_the_berita_acara(app, monkeypatch):
+    receive(100, 5)
+    batch, cards = printed_batch(print_ready(app, 2))
+    operator_user = user_of("printing_operator")
+    confirm_card(cards[0], operator_user, False, reason="Tinta luntur")
+    confirm_card(cards[1], operator_user, True, storage_location="L")
+    spoiled, used = cards[0].blank, cards[1].blank
+    head = login(app, "head_of_division")
+    page = html_of(head.client.get("/admin/blank/destroy/"))
+    assert 'data-testid="destroy-form"' in page
+    # A blank that is not spoiled: the domain's message beside the serials.
+    before = world_state()
+    html = html_of(head.post("/admin/blank/destroy/", {
+        "serials": f"{spoiled.serial}, {used.serial}", "note": "Digunting"}))
+    message = refusal(lambda: destroy_spoiled([spoiled, used], user_of("head_of_division"),
+                                              "Digunting"))
+    error = re.search(r'data-testid="error-serials">(.*?)</div>', html, re.S)
+    assert error and message in error.group(1)
+    assert world_state() == before
+    import printing.documents as documents
+
+    notes: list = []
+    original = documents.render_destruction_report
+
+    def spy(blanks, by, note, day):  # noqa: ANN001, ANN202
+        notes.append(note)
+        return original(blanks, by, note, day)
+
+    monkeypatch.setattr(documents, "render_destruction_report", spy)
+    html = html_of(head.post("/admin/blank/destroy/", {
+        "serials": spoiled.serial, "note": "Digunting di depan dua saksi"},
+        follow_redirects=True))
+    assert spoiled.status == "destroyed", alerts(html)
+    assert notes == ["Digunting di depan dua saksi"]
+    link = re.search(r'href="([^"]*/admin/blank/destruction-report/[^"]*)"', html)
+    assert link and is_pdf(head.client.get(link.group(1).replace("&amp;", "&")))
+    event = db.session.execute(sa.select(BlankEvent).where(
+        BlankEvent.blank_id == spoiled.id, BlankEvent.kind == "destroyed")).scalar_one()
+    assert event.reason == "Digunting di depan dua saksi"
