@@ -59,15 +59,16 @@ GENERIC_READS: dict[str, tuple[str, ...] | None] = {
     "details_view": None, "ajax_lookup": None, "edit_view": ("GET",)}
 
 
-def reads_personal_data(entity: str, *, subject_param: str | None = None
-                        ) -> t.Callable[[F], F]:
+def reads_personal_data(entity: str, *, subject_param: str | None = None,
+                        methods: tuple[str, ...] | None = None) -> t.Callable[[F], F]:
     """Mark a route that shows residents' data although its declared action is not
-    "view" on a personal entity (the batch PDF, the intake NIK lookup). With
-    `subject_param`, only a request carrying that value (the NIK looked up) is a read,
-    and the value, masked, names whose data it was."""
+    "view" on a personal entity (the batch PDF, the handover form, the intake NIK
+    lookup). With `subject_param`, only a request carrying that value (the NIK looked
+    up) is a read, and the value, masked, names whose data it was; with `methods`, only
+    requests of those methods (the GET that shows a form) are reads."""
 
     def mark(fn: F) -> F:
-        fn._reads_personal = (entity, subject_param)  # type: ignore[attr-defined]
+        fn._reads_personal = (entity, subject_param, methods)  # type: ignore[attr-defined]
         return fn
 
     return mark
@@ -172,7 +173,10 @@ class SecuredMixin:
         "view" on one, or one marked @reads_personal_data."""
         marked = getattr(getattr(type(self), name, None), "_reads_personal", None)
         if marked is not None:
-            return marked
+            entity, subject_param, methods = marked
+            if methods is None or request.method in methods:
+                return (entity, subject_param)
+            return None
         if name in GENERIC_READS:
             methods = GENERIC_READS[name]
             if self.entity in PERSONAL_DATA_ENTITIES and (

@@ -39,7 +39,7 @@ from models.blanks import available_count
 from models.cards import CARD_STATUS_LABELS
 from models.printers import Printer, active_printer, active_printers
 
-from .base import actor, pdf_response, requires
+from .base import actor, pdf_response, reads_personal_data, requires
 from .blanks import PrintingModelView, PrintingPage, store_document_pdf, stored_pdf_response
 from .formatters import mapping_label
 
@@ -243,6 +243,7 @@ class PrintBatchView(PrintingModelView):
 
     @expose("/pdf/")
     @requires("print_batch", "print")
+    @reads_personal_data("print_batch")
     def pdf_view(self) -> Response:
         """The stored PDF, as rendered; downloading never touches the blanks."""
         batch = self._batch()

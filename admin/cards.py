@@ -18,7 +18,7 @@ from models.cards import CARD_STATUS_LABELS, CARD_STATUSES, custody, hand_over, 
 from models.permissions import allowed
 from models.standard import current_standard
 
-from .base import actor, pdf_response, requires
+from .base import actor, pdf_response, reads_personal_data, requires
 from .blanks import PrintingModelView, PrintingPage
 from .formatters import mapping_label
 
@@ -108,6 +108,7 @@ class CustodyView(PrintingPage):
 
     @expose("/handover/", methods=("GET", "POST"))
     @requires("card", "hand_over")
+    @reads_personal_data("card", methods=("GET",))
     def handover_view(self) -> t.Any:
         card = self._card()
         form = HandoverForm()

@@ -15,7 +15,7 @@ from models import DomainError, PermissionDenied, db, intake, residents
 from models.permissions import allowed
 from models.uploads import store_document
 
-from .base import SecuredMixin, actor, requires
+from .base import SecuredMixin, actor, reads_personal_data, requires
 
 
 class IntakeView(SecuredMixin, BaseView):
@@ -46,6 +46,7 @@ class IntakeView(SecuredMixin, BaseView):
 
     @expose("/", methods=("GET", "POST"))
     @requires("application", "create")
+    @reads_personal_data("applicant", subject_param="nik")
     def index(self) -> t.Any:
         if request.method == "GET":
             lookup = NikLookupForm(formdata=request.args)

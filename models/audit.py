@@ -294,9 +294,10 @@ def _anchor_after_commit(session: Session) -> None:
     if pending is None or pending.head is None:
         return
     try:
-        if pending.legacy is not None:
+        legacy = pending.legacy is not None
+        if legacy:
             write_anchor(*pending.legacy, kind="legacy")
-        if _anchor_due():
+        if legacy or _anchor_due():
             write_anchor(*pending.head)
     except OSError:  # pragma: no cover - a full disk must not undo a committed step
         import logging
