@@ -5,3 +5,6 @@
 # SESSION_COOKIE_SECURE = True        # behind HTTPS (production)
 # EXPORT_MAX_ROWS = 10000             # cap on CSV/XLSX export rows
 # BABEL_DEFAULT_TIMEZONE = "Asia/Makassar"
+# AUDIT_KEY = "..."                   # HMAC key of the audit chain (else instance/audit_key)
+# AUDIT_ANCHOR_FILE = "/srv/ktp/audit_anchors.log"   # default instance/audit_anchors.log
+# HSTS = "max-age=31536000; includeSubDomains"        # set by KTP_PRODUCTION=1
