@@ -27,6 +27,19 @@ class Config:
     # Idle timeout: the session cookie and the server-side check both use this.
     PERMANENT_SESSION_LIFETIME = timedelta(minutes=30)
     SESSION_REFRESH_EACH_REQUEST = True
+    # Absolute lifetime of a login (one working day), whatever the activity; kept on
+    # the server (User.session_started_at), so a cookie cannot stretch it.
+    SESSION_ABSOLUTE_LIFETIME = timedelta(hours=10)
+    # TOTP is always required for head of division, secretary, head of office and
+    # administrator; the office may require it for the two operator roles too.
+    TOTP_REQUIRED_FOR_OPERATORS = False
+    # Login throttling (Flask-Limiter), counting failed attempts only. In-memory
+    # storage: per process, emptied by a restart; with several gunicorn workers each
+    # counts on its own (point RATELIMIT_STORAGE_URI at redis:// or memcached:// to share).
+    LOGIN_LIMIT_PER_ACCOUNT = "5 per 15 minutes"
+    LOGIN_LIMIT_PER_ADDRESS = "30 per 15 minutes; 200 per day"
+    RATELIMIT_STORAGE_URI = "memory://"
+    RATELIMIT_STRATEGY = "moving-window"
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     SESSION_COOKIE_SECURE = False

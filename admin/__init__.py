@@ -22,8 +22,9 @@ from models import (
     ServiceStandard,
     User,
 )
+from models.users import RoleGrant
 
-from .accounts import UserView
+from .accounts import RoleGrantView, UserView
 from .applications import ApplicationView
 from .audit import AuditEntryView
 from .base import OfficeIndexView, check_declarations, refused
@@ -78,6 +79,7 @@ def init_admin(app: Flask) -> Admin:
                                        category=oversight))
     admin.add_view(AuditEntryView(AuditEntry, name=_l("Audit log"), category=oversight))
     admin.add_view(UserView(User, name=_l("Users"), category=oversight))
+    admin.add_view(RoleGrantView(RoleGrant, name=_l("Role requests"), category=oversight))
     check_declarations(admin)
     # Any refused domain operation, raised anywhere under /admin: one answer.
     app.register_error_handler(DomainError, refused)

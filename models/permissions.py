@@ -53,6 +53,7 @@ ENTITIES: tuple[str, ...] = (
     "service_standard",
     "evaluation_report",
     "user",
+    "role_grant",
     "audit_entry",
 )
 
@@ -65,7 +66,10 @@ DOMAIN_ACTIONS: dict[str, tuple[str, ...]] = {
     "card": ("store", "hand_over", "spoil"),
     "complaint": ("respond",),
     "evaluation_report": ("generate", "acknowledge"),
-    "user": ("set_password", "deactivate"),
+    # The administrator never sets a password: a reset issues an activation code.
+    "user": ("reset_password", "deactivate", "unlock"),
+    # A role other than admin takes effect when the head of office confirms it.
+    "role_grant": ("request", "confirm", "refuse"),
 }
 
 READ = {"list", "view"}
@@ -76,6 +80,7 @@ OPERATIONAL = ("applicant", "application", "disruption", "blank_receipt", "blank
 _OVERSIGHT: dict[str, set[str]] = {e: set(READ_EXPORT) for e in OPERATIONAL}
 _OVERSIGHT |= {
     "audit_entry": set(READ_EXPORT),
+    "role_grant": set(READ),
     "evaluation_report": set(READ),
     "service_standard": set(READ),
 }
@@ -110,15 +115,19 @@ MATRIX: dict[str, dict[str, set[str]]] = {
         "disruption": READ_EXPORT | {"create", "close"},
         "evaluation_report": READ | {"generate"},
         "audit_entry": set(READ_EXPORT),
+        "role_grant": set(READ),
         "service_standard": set(READ),
     },
     SECRETARY: {k: set(v) for k, v in _OVERSIGHT.items()},
     HEAD_OF_OFFICE: {
         **{k: set(v) for k, v in _OVERSIGHT.items()},
         "evaluation_report": READ | {"acknowledge"},
+        "role_grant": READ | {"confirm", "refuse"},
     },
     ADMIN: {
-        "user": {"list", "view", "create", "edit", "set_password", "deactivate"},
+        "user": {"list", "view", "create", "edit", "reset_password", "deactivate",
+                 "unlock"},
+        "role_grant": READ | {"request"},
         "service_standard": {"list", "view", "create"},
     },
 }

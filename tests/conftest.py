@@ -9,7 +9,9 @@ import functools
 import os
 import re
 from datetime import date
+from urllib.parse import urlsplit
 
+import pyotp
 import pytest
 import sqlalchemy as sa
 from flask.testing import FlaskClient
@@ -19,11 +21,15 @@ from werkzeug.security import generate_password_hash
 
 from app import create_app
 from models import db
+from models.office_time import utcnow
 from models.permissions import ROLES
 from models.standard import ensure_seed_standard
-from models.users import User
+from models.users import TOTP_ROLES, User
 
 PASSWORD = "kata-sandi-uji-123"
+# The fixture accounts of the roles that need a second factor have this TOTP secret.
+TOTP_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
+TOTP_SECRET_RE = re.compile(r'data-testid="totp-secret">([^<]+)<')
 ON_POSTGRES = os.environ.get("KTP_TEST_DB") == "postgresql"
 
 
@@ -120,15 +126,22 @@ def fresh_database() -> None:
     ensure_seed_standard()
     for role in ROLES:
         # One scrypt hash for all: hashing six passwords per test would dominate.
-        db.session.add(User(username=role.replace("_", "."), role=role, active=True,
-                            full_name=f"PEGAWAI {role.upper()}",
-                            password_hash=_password_hash()))
+        user = User(username=role.replace("_", "."), role=role, active=True,
+                    full_name=f"PEGAWAI {role.upper()}", password_hash=_password_hash())
+        if role in TOTP_ROLES:  # enrolled already: the login asks for the code
+            user.totp_secret = TOTP_SECRET
+            user.totp_enabled_at = utcnow()
+        db.session.add(user)
     db.session.commit()
 
 
 @pytest.fixture
 def app(_app):
-    """A clean database with the seed standard and one account per role."""
+    """A clean database with the seed standard and one account per role; the login
+    throttle's counters start empty."""
+    from admin.auth import limiter
+
+    limiter.reset()
     with _app.app_context():
         fresh_database()
         db.session.remove()
@@ -169,11 +182,51 @@ class Auth:
     def token(self, path: str = "/login") -> str:
         return csrf_from(self.client.get(path).get_data(as_text=True))
 
-    def login(self, role: str, password: str = PASSWORD, follow: bool = False):
+    def login(self, role: str, password: str = PASSWORD, follow: bool = False,
+              username: str | None = None):
+        """The whole login: password, then the second factor where the account has
+        one (the fixture's TOTP secret) or must set one up (enrolled on the way)."""
         token = self.token("/login")
-        return self.client.post("/login", data={
-            "username": self.username(role), "password": password, "csrf_token": token,
-        }, follow_redirects=follow)
+        response = self.client.post("/login", data={
+            "username": username or self.username(role), "password": password,
+            "csrf_token": token})
+        step = urlsplit(response.headers.get("Location", "")).path \
+            if response.status_code == 302 else ""
+        if step == "/login/totp":
+            return self.second_factor(username or self.username(role), follow=follow)
+        if step == "/login/enrol":
+            return self.enrol(follow=follow)
+        if follow and response.status_code == 302:
+            return self.client.get(response.headers["Location"], follow_redirects=True)
+        return response
+
+    def totp_code(self, username: str) -> str:
+        """The current code of `username`'s app. The replay guard (last step used) is
+        reset first: tests log the same account in more than once per 30 seconds."""
+        user = db.session.execute(sa.select(User).where(User.username == username)
+                                  ).scalar_one()
+        user.totp_last_step = None
+        db.session.commit()
+        return pyotp.TOTP(user.totp_secret).now()
+
+    def second_factor(self, username: str, code: str | None = None, follow: bool = False):
+        page = self.client.get("/login/totp")
+        return self.client.post("/login/totp", data={
+            "code": code or self.totp_code(username),
+            "csrf_token": csrf_from(page.get_data(as_text=True))}, follow_redirects=follow)
+
+    def enrol(self, follow: bool = False):
+        page = self.client.get("/login/enrol").get_data(as_text=True)
+        match = TOTP_SECRET_RE.search(page)
+        assert match, page[:1000]
+        secret = match.group(1).replace(" ", "")
+        response = self.client.post("/login/enrol", data={
+            "code": pyotp.TOTP(secret).now(), "csrf_token": csrf_from(page)})
+        assert response.status_code == 200, response.get_data(as_text=True)[:1000]
+        if follow:
+            return self.client.get("/admin/", follow_redirects=True)
+        # What a finished login answers: on to the back-office.
+        return self.client.get("/login")
 
     def logout(self):
         token = self.token("/admin/")

@@ -251,6 +251,13 @@ def make_user() -> User:
     return create_user(None, f"staf.lain{n}", "STAF LAIN", "recording_operator", PASSWORD)
 
 
+def make_role_grant() -> Any:
+    """A pending request (the administrator's) for a fresh account."""
+    from models.users import request_role
+
+    return request_role(_user("admin"), make_user(), "printing_operator")
+
+
 def make_audit_entry() -> AuditEntry:
     return audit.record_now(None, "test_marker", object_type="test")
 
@@ -295,6 +302,7 @@ FACTORIES: dict[str, Callable[[], Any]] = {
     "printer": make_printer,
     "service_standard": make_service_standard,
     "user": make_user,
+    "role_grant": make_role_grant,
     "audit_entry": make_audit_entry,
 }
 
