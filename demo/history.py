@@ -59,6 +59,8 @@ INTAKE_HOURS = (time(8, 30), time(14, 30))
 # and first thing in the morning what became printable overnight (17th birthdays).
 PRINT_PICKUP = (5, 15)
 MORNING_RUN = time(8, 30)
+# No batch is started in the last half hour: it must be printed the day it is opened.
+LAST_PRINT_START = time(14, 30)
 MAX_BATCH = 12
 BLANKS_PER_RECEIPT = 500
 # Monday brings the most residents, Friday the fewest.
@@ -433,8 +435,11 @@ class History:
         """A print run within a quarter of an hour, unless one is already coming."""
         if self._next_run is not None and self._next_run >= self.now:
             return
-        self._next_run = self.later(*PRINT_PICKUP)
-        self.at(self._next_run, self._print_run)
+        run = self.later(*PRINT_PICKUP)
+        if to_office(run).time() > LAST_PRINT_START:
+            run = at_office(self.office_day_after(office_date(run)), MORNING_RUN)
+        self._next_run = run
+        self.at(run, self._print_run)
 
     def _print_run(self) -> None:
         ready = self._printable()

@@ -243,6 +243,20 @@ def test_generate_is_deterministic_with_a_seed(empty):
     assert [p for _, _, p in first_logins] != [p for _, _, p in second_logins]
 
 
+def test_demo_data_takes_a_seed(empty, runner):
+    result = runner.invoke(args=["demo-data", "--applicants", "40", "--seed", "3"])
+    assert result.exit_code == 0, result.output
+    seeded = snapshot_of_demo()
+    db.session.remove()
+    _empty_database()
+    generate(applicants=40, seed=3)
+    assert snapshot_of_demo() == seeded
+    db.session.remove()
+    _empty_database()
+    generate(applicants=40)  # the fixed default seed
+    assert snapshot_of_demo() != seeded
+
+
 # --- user create -------------------------------------------------------------------
 
 def test_user_create_reads_the_password_from_stdin(app, runner):
