@@ -9,7 +9,7 @@ from flask import request
 from flask_babel import lazy_gettext as _l
 
 from forms.standard import ServiceStandardForm
-from models import DomainError, db
+from models import DomainError, codes, db
 from models.complaints import CHANNEL_LABELS
 from models.standard import current_standard, publish_version
 
@@ -22,7 +22,8 @@ class ServiceStandardView(SecuredModelView):
     column_list = ("version", "document_number", "document_date", "eligibility_age",
                    "sla_hours", "sla_hours_disrupted", "fee", "created_at")
     column_details_list = ("version", "document_number", "document_date", "unit",
-                           "eligibility_age", "sla_hours", "sla_hours_disrupted", "fee",
+                           "eligibility_age", "eligible_marital_statuses", "sla_hours",
+                           "sla_hours_disrupted", "fee",
                            "complaint_channels", "service_delivery_text",
                            "internal_management_text", "low_stock_threshold",
                            "complaint_response_days", "uncollected_flag_days", "created_at",
@@ -32,7 +33,9 @@ class ServiceStandardView(SecuredModelView):
     column_labels = {
         "version": _l("Version"), "document_number": _l("Document number"),
         "document_date": _l("Document date"), "unit": _l("Work unit"),
-        "eligibility_age": _l("Minimum age"), "sla_hours": _l("Service time (hours)"),
+        "eligibility_age": _l("Minimum age"),
+        "eligible_marital_statuses": _l("Eligible below the age when"),
+        "sla_hours": _l("Service time (hours)"),
         "sla_hours_disrupted": _l("Service time under disruption (hours)"),
         "fee": _l("Fee (Rp)"), "complaint_channels": _l("Complaint channels"),
         "service_delivery_text": _l("A. Service delivery"),
@@ -46,6 +49,8 @@ class ServiceStandardView(SecuredModelView):
         "complaint_channels": lambda v, c, m, n: "; ".join(
             f"{CHANNEL_LABELS.get(x.get('channel'), x.get('channel'))}: {x.get('contact')}"
             for x in (m.complaint_channels or [])),
+        "eligible_marital_statuses": lambda v, c, m, n: ", ".join(
+            dict(codes.MARITAL_STATUS).get(code, code) for code in sorted(m.marital_codes)),
     }
     form = ServiceStandardForm
 

@@ -6,11 +6,19 @@ import typing as t
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms.fields import DateField, IntegerField, StringField, TextAreaField
+from wtforms.fields import (
+    DateField,
+    IntegerField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, ValidationError
+from wtforms.widgets import CheckboxInput, ListWidget
 
+from models import codes
 from models.complaints import CHANNELS
-from models.standard import EDITABLE_FIELDS
+from models.standard import EDITABLE_FIELDS, parse_marital_codes
 
 from .i18n import TranslatedMeta
 
@@ -49,6 +57,22 @@ class ComplaintChannelsField(TextAreaField):
             self.data = parse_channels(valuelist[0])
 
 
+class MaritalStatusesField(SelectMultipleField):
+    """Ticked SIAK marital statuses; the standard keeps them as "2,3,4"."""
+
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+    def process_data(self, value: t.Any) -> None:
+        if isinstance(value, str):
+            value = sorted(parse_marital_codes(value))
+        super().process_data(value)
+
+    @property
+    def codes_text(self) -> str:
+        return ",".join(sorted(set(self.data or [])))
+
+
 class ServiceStandardForm(FlaskForm):
     """Every field of the standard; saving publishes a new version
     (models.standard.publish_version), older versions stay as they were."""
@@ -60,6 +84,12 @@ class ServiceStandardForm(FlaskForm):
     unit = StringField(_l("Work unit"), validators=[InputRequired(), Length(max=120)])
     eligibility_age = IntegerField(_l("Minimum age"),
                                    validators=[DataRequired(), NumberRange(10, 25)])
+    eligible_marital_statuses = MaritalStatusesField(
+        _l("Eligible below the age when"),
+        choices=[(code, label) for code, label in codes.MARITAL_STATUS
+                 if code in codes.MARRIED_OR_EVER_MARRIED],
+        description=_l("Requirement A1a: married or ever married. None ticked: by age "
+                       "only."))
     sla_hours = IntegerField(_l("Service time (hours)"),
                              validators=[DataRequired(), NumberRange(1, 720)])
     sla_hours_disrupted = IntegerField(_l("Service time under disruption (hours)"),
@@ -82,4 +112,6 @@ class ServiceStandardForm(FlaskForm):
 
     def standard_values(self) -> dict[str, t.Any]:
         """The values of the version to publish."""
-        return {name: self[name].data for name in EDITABLE_FIELDS}
+        values = {name: self[name].data for name in EDITABLE_FIELDS}
+        values["eligible_marital_statuses"] = self.eligible_marital_statuses.codes_text
+        return values

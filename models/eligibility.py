@@ -1,5 +1,6 @@
 """Who may get a new KTP-el, from the standard in force: the age (17) on the day of
-printing, or married / ever married. Recording may start one year earlier."""
+printing, or a marital status the standard names (kawin, cerai hidup, cerai mati).
+Recording may start one year earlier."""
 
 from __future__ import annotations
 
@@ -9,7 +10,6 @@ from typing import TYPE_CHECKING
 
 from flask_babel import lazy_gettext as _l
 
-from . import codes
 from .office_time import format_date, office_today
 from .standard import ServiceStandard, current_standard
 
@@ -49,14 +49,15 @@ class Eligibility:
 
 def eligibility(applicant: Applicant, on: date | None = None,
                 standard: ServiceStandard | None = None) -> Eligibility:
-    """17 (the standard's age) on the day of printing, or married / ever married.
+    """17 (the standard's age) on the day of printing, or one of the standard's
+    marital statuses (married / ever married).
 
     Recording may start one year earlier; printing waits.
     """
     on = on or office_today()
     standard = standard or current_standard()
     age = standard.eligibility_age
-    if applicant.marital_status in codes.MARRIED_OR_EVER_MARRIED:
+    if applicant.marital_status in standard.marital_codes:
         return Eligibility(True, True, None, None, True)
     eligible_from = date_of_age(applicant.birth_date, age)
     record_from = date_of_age(applicant.birth_date, age - 1)

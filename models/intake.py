@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
 from . import audit, numbering
@@ -17,7 +18,7 @@ from .errors import DomainError
 from .office_time import office_today, utcnow
 from .permissions import require
 from .residents import Applicant, by_nik
-from .service_clock import apply_limit, running_disruption
+from .service_clock import start_clock
 from .standard import current_standard
 from .uploads import StoredFile
 from .users import User
@@ -39,6 +40,7 @@ def open_application(applicant: Applicant, actor: User, *, f102_complete: bool,
     status = eligibility(applicant, standard=standard)
     if not status.may_record:
         raise DomainError(status.reason)
+    _refuse_second_card(applicant)
     application = Application(applicant_id=applicant.id, f102_complete=True)
     try:
         application.validate()  # one open application per applicant
@@ -54,7 +56,7 @@ def open_application(applicant: Applicant, actor: User, *, f102_complete: bool,
         application.kk_copy_mime = kk_copy.mime
         db.session.add(application)
         application.applicant = applicant
-        apply_limit(application, standard, running_disruption(now))
+        start_clock(application, standard, now)
         db.session.flush()
         audit.record(actor, "submit", application,
                      changes=audit.diff(None, audit.snapshot(application)))
@@ -63,6 +65,28 @@ def open_application(applicant: Applicant, actor: User, *, f102_complete: bool,
         db.session.rollback()
         raise
     return application
+
+
+def has_issued_card(applicant: Applicant) -> bool:
+    """Whether a KTP-el of this resident was printed (and not spoiled), stored or handed
+    over: a rejected or cancelled application, or a spoiled card, leaves none."""
+    from .cards import Card  # cards sits above applications, as intake does
+
+    issued = sa.select(Application.id).where(
+        Application.applicant_id == applicant.id,
+        sa.or_(Application.status == "handed_over",
+               Application.id.in_(sa.select(Card.application_id).where(
+                   Card.status.in_(("printed", "stored", "handed_over")))))).limit(1)
+    return db.session.execute(issued).first() is not None
+
+
+def _refuse_second_card(applicant: Applicant) -> None:
+    """This service issues first cards: a reprint goes through the spoiled-card path."""
+    if has_issued_card(applicant):
+        raise DomainError(_l(
+            "%(name)s already has a KTP-el (printed or handed over). This service issues "
+            "a first card only; a card to be printed again goes through the spoiled-card "
+            "step.", name=applicant.name))
 
 
 @dataclass(frozen=True)

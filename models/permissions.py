@@ -60,7 +60,8 @@ ENTITIES: tuple[str, ...] = (
 # Named domain operations per entity (beyond CRUD).
 DOMAIN_ACTIONS: dict[str, tuple[str, ...]] = {
     "application": ("record", "siak_result", "reject", "cancel", "add_to_batch"),
-    "disruption": ("close",),
+    # One entered after the fact extends clocks once the head of division confirms it.
+    "disruption": ("close", "confirm"),
     "blank": ("destroy",),
     "print_batch": ("submit", "approve", "print", "confirm"),
     "card": ("store", "hand_over", "spoil"),
@@ -112,7 +113,7 @@ MATRIX: dict[str, dict[str, set[str]]] = {
         "print_batch": READ_EXPORT | {"approve"},
         "blank": READ_EXPORT | {"destroy"},
         "complaint": READ_EXPORT | {"edit", "respond"},
-        "disruption": READ_EXPORT | {"create", "close"},
+        "disruption": READ_EXPORT | {"create", "close", "confirm"},
         "evaluation_report": READ | {"generate"},
         "audit_entry": set(READ_EXPORT),
         "role_grant": set(READ),

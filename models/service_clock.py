@@ -1,14 +1,36 @@
 """The service clock (standard A3): 1 hour from submission, 24 hours when a disruption
-applies; disruptions (gangguan) and what they do to the deadlines."""
+applies; disruptions (gangguan) and what they do to the deadlines.
+
+How the standard is read here (DESIGN §4, issue 8):
+
+- The clock starts at submission, or, for someone recorded at 16, at the office's
+  opening (08:00 WITA) on the day they turn 17 in WITA: requirement A1a (age) is met
+  that day, and the office cannot serve anyone before it opens. A submission on the
+  birthday itself (even between 00:00 and 07:59 WITA) is by a 17-year-old: its clock
+  starts at submission. Days are always the office's (WITA) days, never UTC dates.
+- The window of an application is [clock start, the normal deadline], cut short when
+  the clock stopped (first good print, SIAK duplicate) or the application was closed.
+- A disruption gives the disrupted limit (24 h) only if it meets that window; while
+  it is still open it counts up to now. One that begins after the deadline, or ended
+  before the clock started, changes nothing: a breach is never erased. The limit is
+  given once, by the earliest disruption in force that meets the window.
+- A disruption entered after the fact (its start more than DISRUPTION_LATE_ENTRY_MINUTES
+  before it was reported) is in force only once the head of division confirms it.
+- Closing a disruption never takes back a limit it gave; at the close it gives the
+  limit to windows that started while it was open and had none yet.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from typing import Any
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm.attributes import set_committed_value
 
 from . import audit
 from .applications import Application
@@ -29,6 +51,24 @@ DISRUPTION_LABELS = {
     "blank_stock_out": _l("Blank stock out"),
 }
 
+# A disruption reported more than this after it started is "entered after the fact":
+# it extends clocks only once the head of division confirms it. App config
+# DISRUPTION_LATE_ENTRY_MINUTES overrides it.
+LATE_ENTRY_MINUTES = 15
+
+# What the loser of two simultaneous transitions is told (nothing of theirs is kept).
+JUST_PROCESSED = _l("This was just processed by another officer; nothing was changed.")
+
+
+def late_entry_limit() -> timedelta:
+    """How long after its start a disruption may be reported without confirmation."""
+    from flask import current_app, has_app_context
+
+    minutes = LATE_ENTRY_MINUTES
+    if has_app_context():
+        minutes = int(current_app.config.get("DISRUPTION_LATE_ENTRY_MINUTES", minutes))
+    return timedelta(minutes=minutes)
+
 
 class Disruption(db.Model):
     """A disruption (gangguan) that lets the 24-hour service limit apply."""
@@ -42,14 +82,30 @@ class Disruption(db.Model):
     description: Mapped[str] = mapped_column(sa.Text)
     reported_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))
     closed_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))
+    # When it was entered; one entered after the fact waits for confirmation.
+    reported_at: Mapped[datetime | None]
+    needs_confirmation: Mapped[bool] = mapped_column(default=False,
+                                                     server_default=sa.false())
+    confirmed_at: Mapped[datetime | None]
+    confirmed_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))
 
     reported_by = relationship("User", foreign_keys=[reported_by_id])
     closed_by = relationship("User", foreign_keys=[closed_by_id])
+    confirmed_by = relationship("User", foreign_keys=[confirmed_by_id])
 
     __table_args__ = (
         sa.CheckConstraint(
             "kind IN (" + ", ".join(repr(k) for k in DISRUPTION_KINDS) + ")", name="kind"),
     )
+
+    @property
+    def in_force(self) -> bool:
+        """Reported as it happened, or confirmed by the head of division."""
+        return not self.needs_confirmation or self.confirmed_at is not None
+
+    @property
+    def awaiting_confirmation(self) -> bool:
+        return bool(self.needs_confirmation) and self.confirmed_at is None
 
     def validate(self, today: date | None = None) -> list[str]:
         if self.kind not in DISRUPTION_KINDS:
@@ -59,6 +115,8 @@ class Disruption(db.Model):
         now = utcnow()
         if self.started_at and self.started_at > now:
             raise DomainError(_l("The start cannot be in the future."), field="started_at")
+        if self.ended_at and self.ended_at > now:
+            raise DomainError(_l("The end cannot be in the future."), field="ended_at")
         if self.ended_at and self.started_at and self.ended_at < self.started_at:
             raise DomainError(_l("The end cannot be before the start."), field="ended_at")
         return []
@@ -68,36 +126,11 @@ class Disruption(db.Model):
         return f"{label} {format_datetime(self.started_at)}"
 
 
-def open_disruption(disruption: Disruption, actor: User) -> list[Application]:
-    """Record a disruption; at once it extends the running clocks it affects.
-
-    Returns the applications whose limit became the disrupted one.
-    """
-    require(actor, "disruption", "create")
-    try:
-        disruption.reported_by_id = actor.id
-        if disruption.started_at is None:
-            disruption.started_at = utcnow()
-        disruption.validate()
-        db.session.add(disruption)
-        db.session.flush()
-        audit.record(actor, "create", disruption,
-                     changes=audit.diff(None, audit.snapshot(disruption)))
-        affected = extend_for_disruption(disruption, actor)
-        db.session.commit()
-    except Exception:
-        db.session.rollback()
-        raise
-    return affected
+IN_FORCE = sa.or_(Disruption.needs_confirmation == sa.false(),
+                  Disruption.confirmed_at.is_not(None))
 
 
-def disruptions_overlapping(start: datetime, end: datetime | None) -> list[Disruption]:
-    """Disruptions whose interval meets [start, end] (end None = still running)."""
-    q = sa.select(Disruption).where(
-        sa.or_(Disruption.ended_at.is_(None), Disruption.ended_at >= start))
-    if end is not None:
-        q = q.where(Disruption.started_at <= end)
-    return list(db.session.execute(q.order_by(Disruption.started_at)).scalars())
+# ------------------------------------------------------------------ the rule itself
 
 
 # When the office opens (WITA): an early recording's clock starts then on the eligible day.
@@ -106,9 +139,10 @@ OFFICE_OPENS = time(8, 0)
 
 def clock_start(application: Application, standard: ServiceStandard) -> datetime:
     """When the promise starts to run: at submission, or, for someone recorded early
-    (at 16), on the morning they become eligible, since requirement A1a (age) is only
-    met then."""
+    (at 16), at 08:00 WITA on the office day they turn 17 (requirement A1a is met
+    then). The birthday is compared with the submission's WITA day, never its UTC one."""
     start = application.submitted_at
+    assert start is not None
     status = eligibility(application.applicant, on=office_date(start), standard=standard)
     if not status.may_print and status.eligible_from is not None:
         opens = to_utc(datetime.combine(status.eligible_from, OFFICE_OPENS))
@@ -116,35 +150,229 @@ def clock_start(application: Application, standard: ServiceStandard) -> datetime
     return start
 
 
+def clock_window(application: Application, standard: ServiceStandard
+                 ) -> tuple[datetime, datetime]:
+    """[clock start, normal deadline], cut short where the clock stopped or the
+    application was closed before it."""
+    start = clock_start(application, standard)
+    end = start + timedelta(hours=standard.sla_hours)
+    for cut in (application.clock_stopped_at, application.closed_at):
+        if cut is not None and cut < end:
+            end = cut
+    return start, end
+
+
+def meets(disruption: Disruption, start: datetime, end: datetime, now: datetime) -> bool:
+    """Does the disruption (an open one counts up to `now`) meet [start, end]?"""
+    if end < start:  # the clock stopped before it ever started: nothing to extend
+        return False
+    until = disruption.ended_at or now
+    return disruption.started_at <= end and until >= start
+
+
+def giving_disruption(start: datetime, end: datetime, disruptions: Iterable[Disruption],
+                      now: datetime) -> Disruption | None:
+    """The disruption that gives the window [start, end] the disrupted limit: the
+    earliest one in force that meets it (the limit is given once)."""
+    for d in sorted(disruptions, key=lambda d: (d.started_at, d.id or 0)):
+        if d.in_force and meets(d, start, end, now):
+            return d
+    return None
+
+
+def deadline_for(application: Application, standard: ServiceStandard,
+                 disruptions: Iterable[Disruption], now: datetime
+                 ) -> tuple[datetime, int, Disruption | None]:
+    """(deadline, hours, the disruption that gave the longer limit) by the rule above."""
+    start, end = clock_window(application, standard)
+    given = giving_disruption(start, end, disruptions, now)
+    hours = standard.sla_hours_disrupted if given else standard.sla_hours
+    return start + timedelta(hours=hours), hours, given
+
+
 def apply_limit(application: Application, standard: ServiceStandard,
-                 disruption: Disruption | None) -> None:
+                disruption: Disruption | None) -> None:
+    """Store the limit: the disrupted one when `disruption` gave it, else the normal one."""
     hours = standard.sla_hours_disrupted if disruption else standard.sla_hours
     application.sla_hours = hours
     application.disruption_id = disruption.id if disruption else None
+    application.disruption = disruption
     application.deadline_at = clock_start(application, standard) + timedelta(hours=hours)
 
 
-def extend_for_disruption(disruption: Disruption, actor: User) -> list[Application]:
-    """Give the disrupted limit to every application whose clock runs during it."""
-    affected = db.session.execute(
+def disruptions_overlapping(start: datetime, end: datetime | None) -> list[Disruption]:
+    """Disruptions whose interval meets [start, end] (end None = still running),
+    in force or not."""
+    q = sa.select(Disruption).where(
+        sa.or_(Disruption.ended_at.is_(None), Disruption.ended_at >= start))
+    if end is not None:
+        q = q.where(Disruption.started_at <= end)
+    return list(db.session.execute(q.order_by(Disruption.started_at)).scalars())
+
+
+def start_clock(application: Application, standard: ServiceStandard,
+                now: datetime | None = None) -> None:
+    """At intake: the limit from the disruptions in force that meet the new window."""
+    now = now or utcnow()
+    start, end = clock_window(application, standard)
+    candidates = disruptions_overlapping(start, end) if start <= now else []
+    apply_limit(application, standard, giving_disruption(start, end, candidates, now))
+
+
+def running_disruption(at: datetime) -> Disruption | None:
+    """The disruption in force at `at`, if any (the earliest that started)."""
+    running = [d for d in disruptions_overlapping(at, at) if d.in_force]
+    return running[0] if running else None
+
+
+def extend_clocks(disruption: Disruption, actor: User,
+                  now: datetime | None = None) -> list[Application]:
+    """Give the disrupted limit to every application without one whose window this
+    disruption (in force) meets. Never shortens a limit, never touches a window that
+    ended before it began or started after it ended."""
+    if not disruption.in_force:
+        return []
+    now = now or utcnow()
+    until = disruption.ended_at or now
+    candidates = db.session.execute(
         sa.select(Application).where(
             Application.submitted_at.is_not(None),
             Application.disruption_id.is_(None),
+            # Without a disruption the stored deadline is the normal one.
+            Application.deadline_at >= disruption.started_at,
+            Application.submitted_at <= until,
             sa.or_(Application.closed_at.is_(None),
                    Application.closed_at >= disruption.started_at),
-            Application.submitted_at <= (disruption.ended_at or utcnow()),
             sa.or_(Application.clock_stopped_at.is_(None),
                    Application.clock_stopped_at >= disruption.started_at),
-        )
+        ).order_by(Application.id)
     ).scalars().all()
-    for application in affected:
+    affected = []
+    for application in candidates:
+        standard = application.standard or current_standard()
+        start, end = clock_window(application, standard)
+        if not meets(disruption, start, end, now):
+            continue
         before = application.deadline_at
-        apply_limit(application, application.standard or current_standard(), disruption)
+        apply_limit(application, standard, disruption)
         audit.record(actor, "sla_extended", application,
                      changes={"deadline_at": [audit.jsonable(before),
                                               audit.jsonable(application.deadline_at)],
+                              "sla_hours": [standard.sla_hours, application.sla_hours],
                               "disruption_id": [None, disruption.id]})
-    return list(affected)
+        affected.append(application)
+    return affected
+
+
+# ------------------------------------------------------------------ disruption operations
+
+
+def open_disruption(disruption: Disruption, actor: User) -> list[Application]:
+    """Record a disruption. One reported as it happens extends at once the clocks whose
+    window it meets; one entered after the fact waits for the head of division.
+
+    Returns the applications whose limit became the disrupted one.
+    """
+    require(actor, "disruption", "create")
+    try:
+        now = utcnow()
+        disruption.reported_by_id = actor.id
+        disruption.reported_at = now
+        if disruption.started_at is None:
+            disruption.started_at = now
+        disruption.validate()
+        disruption.needs_confirmation = now - disruption.started_at > late_entry_limit()
+        if disruption.ended_at is not None:
+            disruption.closed_by_id = actor.id
+        db.session.add(disruption)
+        db.session.flush()
+        audit.record(actor, "create", disruption,
+                     changes=audit.diff(None, audit.snapshot(disruption)))
+        affected = extend_clocks(disruption, actor, now)
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        raise
+    return affected
+
+
+def _compare_and_set(disruption: Disruption, expected: Any, values: dict[str, Any]) -> None:
+    """One UPDATE ... WHERE id = ? AND <still as expected>; the loser of a race gets
+    JUST_PROCESSED. (Inline until models/transitions.py offers the shared helper.)"""
+    result = db.session.execute(
+        sa.update(Disruption).where(Disruption.id == disruption.id, expected)
+        .values(**values).execution_options(synchronize_session=False))
+    if result.rowcount != 1:
+        raise DomainError(JUST_PROCESSED)
+    for key, value in values.items():
+        # What the row now holds; set_committed_value keeps it out of the next flush.
+        set_committed_value(disruption, key, value)
+
+
+def close_disruption(disruption: Disruption, actor: User,
+                     note: str | None = None) -> list[Application]:
+    """Mark a disruption as over (open -> closed, a compare-and-set). Limits it gave
+    stay; windows that started while it was open and had no limit yet get it now.
+
+    Returns the applications whose limit became the disrupted one at the close.
+    """
+    require(actor, "disruption", "close")
+    if disruption.ended_at is not None:
+        raise DomainError(_l("Disruption %(d)s is already closed.", d=str(disruption)))
+    try:
+        now = utcnow()
+        before = audit.snapshot(disruption)
+        _compare_and_set(disruption, Disruption.ended_at.is_(None),
+                         {"ended_at": now, "closed_by_id": actor.id})
+        changes = audit.diff(before, audit.snapshot(disruption))
+        if note:
+            changes["note"] = note
+        audit.record(actor, "close", disruption, changes=changes)
+        affected = extend_clocks(disruption, actor, now)
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        raise
+    return affected
+
+
+def may_confirm(user: User, disruption: Disruption) -> bool:
+    """Whether `user` may confirm `disruption` now (the matrix AND its state)."""
+    from .permissions import allowed
+
+    return allowed(user, "disruption", "confirm") and disruption.awaiting_confirmation
+
+
+def confirm_disruption(disruption: Disruption, actor: User) -> list[Application]:
+    """The head of division confirms a disruption entered after the fact
+    (unconfirmed -> confirmed, a compare-and-set); from then on it extends the clocks
+    whose window it met.
+
+    Returns the applications whose limit became the disrupted one.
+    """
+    require(actor, "disruption", "confirm")
+    if not disruption.needs_confirmation:
+        raise DomainError(_l("Disruption %(d)s was reported as it happened: it needs no "
+                             "confirmation.", d=str(disruption)))
+    if disruption.confirmed_at is not None:
+        raise DomainError(_l("Disruption %(d)s is already confirmed.", d=str(disruption)))
+    try:
+        now = utcnow()
+        before = audit.snapshot(disruption)
+        _compare_and_set(disruption, sa.and_(Disruption.needs_confirmation == sa.true(),
+                                             Disruption.confirmed_at.is_(None)),
+                         {"confirmed_at": now, "confirmed_by_id": actor.id})
+        audit.record(actor, "confirm", disruption,
+                     changes=audit.diff(before, audit.snapshot(disruption)))
+        affected = extend_clocks(disruption, actor, now)
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        raise
+    return affected
+
+
+# ------------------------------------------------------------------ reading the clock
 
 
 @dataclass(frozen=True)
@@ -154,6 +382,25 @@ class Clock:
     stopped: bool
     breached: bool
     breach_reason: str | None
+    hours: int | None = None  # the limit in force
+    disruption: Disruption | None = None  # the disruption that gave the longer limit
+
+
+def _running_for(application: Application, now: datetime) -> Disruption | None:
+    """An early recording whose window began during a disruption still open (no event
+    has stored the longer limit yet: the close will)."""
+    if application.disruption_id is not None or application.clock_stopped_at is not None \
+            or application.closed_at is not None or application.deadline_at is None \
+            or application.sla_hours is None or application.submitted_at is None:
+        return None
+    start = application.deadline_at - timedelta(hours=application.sla_hours)
+    if start <= application.submitted_at or start > now or now <= application.deadline_at:
+        return None  # not an early recording, not started, or not (yet) overdue anyway
+    running = db.session.execute(
+        sa.select(Disruption).where(Disruption.ended_at.is_(None), IN_FORCE,
+                                    Disruption.started_at <= application.deadline_at)
+        .order_by(Disruption.started_at, Disruption.id).limit(1)).scalar()
+    return running
 
 
 def clock(application: Application, now: datetime | None = None) -> Clock:
@@ -161,44 +408,34 @@ def clock(application: Application, now: datetime | None = None) -> Clock:
     if application.submitted_at is None or application.deadline_at is None:
         return Clock(None, None, False, False, None)
     now = now or utcnow()
+    deadline, hours = application.deadline_at, application.sla_hours
+    disruption = application.disruption if application.disruption_id else None
+    running = _running_for(application, now)
+    if running is not None:
+        standard = application.standard or current_standard()
+        hours = standard.sla_hours_disrupted
+        deadline = deadline - timedelta(hours=application.sla_hours or 0) \
+            + timedelta(hours=hours)
+        disruption = running
     end = application.clock_stopped_at
     stopped = end is not None
     reference = end if stopped else now
-    remaining = application.deadline_at - reference
+    remaining = deadline - reference
     breached = remaining < timedelta(0)
     closed_early = application.status in ("rejected", "cancelled") and not stopped
     if closed_early:
         # A rejected or cancelled request is not a broken promise.
-        return Clock(application.deadline_at, None, True, False, None)
+        return Clock(deadline, None, True, False, None, hours, disruption)
     reason = None
     if breached:
         late = duration_text(-remaining)
-        if application.disruption_id:
+        if disruption is not None:
             reason = str(_l("Over the %(h)d-hour limit under disruption by %(late)s.",
-                            h=application.sla_hours, late=late))
+                            h=hours, late=late))
         else:
             reason = str(_l("Over the %(h)d-hour limit by %(late)s with no disruption "
-                            "recorded.", h=application.sla_hours, late=late))
-    return Clock(application.deadline_at, remaining, stopped, breached, reason)
-
-
-def running_disruption(at: datetime) -> Disruption | None:
-    """The disruption in progress at `at`, if any (the earliest that started)."""
-    running = disruptions_overlapping(at, at)
-    return running[0] if running else None
-
-
-def close_disruption(disruption: Disruption, actor: User, note: str | None = None) -> None:
-    """Mark a disruption as over; applications keep the limit they were given."""
-    require(actor, "disruption", "close")
-    if disruption.ended_at is not None:
-        raise DomainError(_l("Disruption %(d)s is already closed.", d=str(disruption)))
-    before = audit.snapshot(disruption)
-    disruption.ended_at = utcnow()
-    disruption.closed_by_id = actor.id
-    audit.record(actor, "close", disruption,
-                 changes=audit.diff(before, audit.snapshot(disruption)))
-    db.session.commit()
+                            "recorded.", h=hours, late=late))
+    return Clock(deadline, remaining, stopped, breached, reason, hours, disruption)
 
 
 @dataclass(frozen=True)
@@ -210,6 +447,9 @@ class ClockView:
     overdue: bool
     reason: str | None
     running: bool
+    hours: int | None = None
+    disruption: str | None = None  # which disruption gave the longer limit, in words
+    disruption_id: int | None = None
 
 
 def clock_view(application: Application, now: datetime | None = None) -> ClockView:
@@ -218,15 +458,18 @@ def clock_view(application: Application, now: datetime | None = None) -> ClockVi
     if c.deadline is None:
         return ClockView("", str(_l("The clock has not started.")), False, None, False)
     deadline = format_datetime(c.deadline, zone_label=True)
+    given = str(c.disruption) if c.disruption is not None else None
+    given_id = c.disruption.id if c.disruption is not None else None
+    extra = {"hours": c.hours, "disruption": given, "disruption_id": given_id}
     if c.remaining is None:  # rejected or cancelled before the limit
         return ClockView(deadline, str(_l("Closed: no service promise pending.")), False,
-                         None, False)
+                         None, False, **extra)
     left = duration_text(c.remaining)
     if c.stopped:
         text = (_l("Finished late, %(t)s over the limit.", t=left) if c.breached else
                 _l("Finished on time, %(t)s before the limit.", t=left))
-        return ClockView(deadline, str(text), c.breached, c.breach_reason, False)
+        return ClockView(deadline, str(text), c.breached, c.breach_reason, False, **extra)
     if c.breached:
         return ClockView(deadline, str(_l("Overdue by %(t)s", t=left)), True,
-                         c.breach_reason, True)
-    return ClockView(deadline, str(_l("%(t)s left", t=left)), False, None, True)
+                         c.breach_reason, True, **extra)
+    return ClockView(deadline, str(_l("%(t)s left", t=left)), False, None, True, **extra)

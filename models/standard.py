@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from . import audit
+from . import audit, codes
 from .db import db
 from .errors import DomainError
 from .office_time import utcnow
@@ -21,6 +21,8 @@ SEED_STANDARD = {
     "document_date": date(2022, 3, 18),
     "unit": "Bidang Pelayanan Pendaftaran Penduduk",
     "eligibility_age": 17,
+    # A1a "sudah kawin atau pernah kawin": SIAK codes kawin, cerai hidup, cerai mati.
+    "eligible_marital_statuses": "2,3,4",
     "sla_hours": 1,
     "sla_hours_disrupted": 24,
     "fee": 0,
@@ -79,6 +81,9 @@ class ServiceStandard(db.Model):
     document_date: Mapped[date]
     unit: Mapped[str] = mapped_column(sa.String(120))
     eligibility_age: Mapped[int]
+    # SIAK marital-status codes that make a resident eligible below the age ("2,3,4").
+    eligible_marital_statuses: Mapped[str] = mapped_column(
+        sa.String(20), default="2,3,4", server_default="2,3,4")
     sla_hours: Mapped[int]
     sla_hours_disrupted: Mapped[int]
     fee: Mapped[int] = mapped_column(default=0)
@@ -99,8 +104,18 @@ class ServiceStandard(db.Model):
         sa.CheckConstraint("fee >= 0", name="fee"),
     )
 
+    @property
+    def marital_codes(self) -> frozenset[str]:
+        """The marital statuses that make someone eligible whatever their age."""
+        return parse_marital_codes(self.eligible_marital_statuses)
+
     def __str__(self) -> str:
         return f"{self.document_number} (v{self.version})"
+
+
+def parse_marital_codes(text: str | None) -> frozenset[str]:
+    """ "2,3,4" -> {"2", "3", "4"}."""
+    return frozenset(c.strip() for c in (text or "").split(",") if c.strip())
 
 
 def current_standard() -> ServiceStandard:
@@ -127,6 +142,11 @@ def validate_standard_values(values: dict) -> None:
                              "the normal service time."), field="sla_hours_disrupted")
     if int(values["fee"]) < 0:
         raise DomainError(_l("The fee cannot be negative."), field="fee")
+    married = parse_marital_codes(values.get("eligible_marital_statuses"))
+    if not married <= codes.MARRIED_OR_EVER_MARRIED:
+        # Only a marriage (kawin, cerai hidup, cerai mati) can stand in for the age.
+        raise DomainError(_l("Only married or ever-married statuses can make someone "
+                             "eligible below the age."), field="eligible_marital_statuses")
     for name in ("low_stock_threshold", "complaint_response_days", "uncollected_flag_days"):
         if int(values[name]) < 0:
             raise DomainError(_l("This value cannot be negative."), field=name)
