@@ -47,10 +47,6 @@ def file_bytes(field: t.Any) -> bytes | None:
     return storage.read()
 
 
-class _Meta(TranslatedMeta):
-    """WTForms' own messages in the user's language; CSRF as everywhere."""
-
-
 class _GetMeta(TranslatedMeta):
     """A search form read from the query string: nothing changes, no CSRF token."""
 
@@ -77,7 +73,7 @@ class NikLookupForm(FlaskForm):
 class IntakeForm(FlaskForm):
     """Requirements declared complete: F-1.02 ticked and the KK copy attached."""
 
-    Meta = _Meta
+    Meta = TranslatedMeta  # WTForms' own messages in the user's language
 
     nik = HiddenField(filters=[digits], id="intake_nik")
     f102_complete = BooleanField(_l("Form F-1.02 complete"))
@@ -92,7 +88,7 @@ class IntakeForm(FlaskForm):
 class RecordForm(FlaskForm):
     """Recording (perekaman): photo, signature, fingerprints and iris."""
 
-    Meta = _Meta
+    Meta = TranslatedMeta  # WTForms' own messages in the user's language
 
     photo = FileField(_l("Photo"), render_kw={"accept": IMAGE_TYPES})
     signature = FileField(_l("Signature"), description=_l("JPEG or PNG, at most 5 MB."),
@@ -114,7 +110,7 @@ class ValueIdRadioField(RadioField):
 class SiakResultForm(FlaskForm):
     """What SIAK answered after biometric de-duplication."""
 
-    Meta = _Meta
+    Meta = TranslatedMeta  # WTForms' own messages in the user's language
 
     # The domain says "choose the SIAK result" when none (or a foreign value) is sent.
     result = ValueIdRadioField(
@@ -134,7 +130,7 @@ def _reason(field_id: str) -> StringField:
 class ReasonForm(FlaskForm):
     """Why an application is rejected or cancelled."""
 
-    Meta = _Meta
+    Meta = TranslatedMeta  # WTForms' own messages in the user's language
 
     reason = _reason("reason")
 
