@@ -8,3 +8,8 @@
 # AUDIT_KEY = "..."                   # HMAC key of the audit chain (else instance/audit_key)
 # AUDIT_ANCHOR_FILE = "/srv/ktp/audit_anchors.log"   # default instance/audit_anchors.log
 # HSTS = "max-age=31536000; includeSubDomains"        # set by KTP_PRODUCTION=1
+# TOTP_REQUIRED_FOR_OPERATORS = True  # second factor for the two operator roles too
+# SESSION_ABSOLUTE_LIFETIME = timedelta(hours=10)   # needs: from datetime import timedelta
+# LOGIN_LIMIT_PER_ACCOUNT = "5 per 15 minutes"      # failed logins per account name
+# LOGIN_LIMIT_PER_ADDRESS = "30 per 15 minutes; 200 per day"   # per client address
+# RATELIMIT_STORAGE_URI = "memory://"  # per process; redis://host:6379 to share workers

@@ -255,6 +255,8 @@ def test_self_service_password_change(app, recording_operator) -> None:
     other.login("recording_operator")  # ends the first session (one per account) ...
     recording_operator.login("recording_operator")  # ... and back
     client = recording_operator.client
+    assert 'href="/account/"' in page(client, "/admin/")  # "My account", on every screen
+    assert "Ganti kata sandi" in page(client, "/account/")
     wrong = post_form(client, "/account/password", {
         "current_password": "bukan-sandi-saya-1", "password": NEW_PASSWORD,
         "password_again": NEW_PASSWORD})
