@@ -18,7 +18,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from . import audit, numbering
 from .applications import MIN_REASON_LENGTH, Application, check_separation, status_label
 from .blanks import allocate_fifo, blank_event, in_check
-from .cards import Card
+from .cards import Card, issued_data
 from .db import db
 from .eligibility import eligibility
 from .errors import DomainError
@@ -231,7 +231,8 @@ def print_batch(batch: PrintBatch, actor: User, override_reason: str | None = No
         for application, blank in zip(applications, blanks, strict=True):
             blank_event(blank, "reserved", "reserved", actor, f"batch {batch.number}", now)
             card = Card(application_id=application.id, blank_id=blank.id, batch_id=batch.id,
-                        status="printed", printed_at=now, printed_by_id=actor.id)
+                        status="printed", printed_at=now, printed_by_id=actor.id,
+                        printed_data=issued_data(application, now))
             db.session.add(card)
             before = audit.snapshot(application)
             application.status = "printed"

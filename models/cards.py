@@ -8,7 +8,8 @@ import hashlib
 import hmac
 import re
 import secrets
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import date, datetime
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
@@ -19,7 +20,7 @@ from .applications import Application
 from .blanks import Blank, in_check
 from .db import db
 from .errors import DomainError
-from .office_time import utcnow
+from .office_time import office_date, office_today, utcnow
 from .permissions import require
 from .residents import Applicant
 from .users import User
@@ -65,6 +66,9 @@ class Card(db.Model):
     confirmed_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))
     verification_code: Mapped[str | None] = mapped_column(sa.String(64), unique=True)
     spoil_reason: Mapped[str | None] = mapped_column(sa.String(255))
+    # What was printed on the card (issued_data), as it was at printing: the card
+    # face, the manifest and the handover receipt are rendered from it.
+    printed_data: Mapped[dict | None] = mapped_column(sa.JSON)
 
     application = relationship("Application")
     blank = relationship("Blank", back_populates="card")
@@ -177,3 +181,119 @@ def custody(term: str | None = None, now: datetime | None = None) -> list[tuple[
                                Blank.serial.like(pattern))))
     cards = db.session.execute(query.order_by(Card.stored_at, Card.id)).scalars().all()
     return [(c, (now - (c.stored_at or now)).days) for c in cards]
+
+
+# ------------------------------------------------------------------ documents as issued
+
+ISSUE_PLACE = "SUMBA TIMUR"
+VALID_UNTIL = "SEUMUR HIDUP"
+FALLBACK_PROVINCE = "PROVINSI NUSA TENGGARA TIMUR"
+FALLBACK_REGENCY = "KABUPATEN SUMBA TIMUR"
+# A card in these states is (or is about to be) in the resident's hands.
+ISSUED_CARD_STATUSES = ("printed", "stored", "handed_over")
+
+# The card face in the official order (printing/templates/card.html shows these);
+# photo and signature are paths relative to the upload root.
+FACE_FIELDS = ("province", "regency", "nik", "name", "birth", "sex", "blood_type",
+               "address", "rt_rw", "village", "district", "religion", "marital_status",
+               "occupation", "citizenship", "valid_until", "photo", "issue_place",
+               "issue_date", "signature")
+# Beside the face: which photo and signature image were printed (by content).
+FILE_FIELDS = ("photo_sha256", "signature_sha256")
+# What can change after issue (the rest of the face is the office's, not the resident's).
+PERSONAL_FIELDS = ("province", "regency", "nik", "name", "birth", "sex", "blood_type",
+                   "address", "rt_rw", "village", "district", "religion", "marital_status",
+                   "occupation", "citizenship", "photo_sha256", "signature_sha256")
+ISSUED_FIELD_LABELS = {
+    "province": _l("Province"), "regency": _l("Regency"), "nik": _l("NIK"),
+    "name": _l("Name"), "birth": _l("Place/date of birth"), "sex": _l("Sex"),
+    "blood_type": _l("Blood type"), "address": _l("Address"), "rt_rw": _l("RT/RW"),
+    "village": _l("Village"), "district": _l("Kecamatan"), "religion": _l("Religion"),
+    "marital_status": _l("Marital status"), "occupation": _l("Occupation"),
+    "citizenship": _l("Citizenship"), "photo_sha256": _l("Photo"),
+    "signature_sha256": _l("Signature"),
+}
+
+
+def _upper(value: object) -> str:
+    return " ".join(str(value or "").split()).upper()
+
+
+def issued_data(application: Application, issued_on: date | datetime | None = None,
+                place: str = ISSUE_PLACE) -> dict[str, str | None]:
+    """Everything printed on the card, in capitals and in the official order, with the
+    photo and signature files (relative paths and sha256): what Card.printed_data
+    keeps from the moment of printing. `issued_on`: the date of issue, or a stored
+    (naive UTC) moment whose office day it is; today by default. Plain strings only,
+    so it can be stored as JSON and sent to a worker process."""
+    from . import codes, wilayah
+
+    if isinstance(issued_on, datetime):
+        issued_on = office_date(issued_on)
+    issued_on = issued_on or office_today()
+    a = application.applicant
+    village = wilayah.village(a.village_code) if a.village_code else None
+    province = wilayah.province_name(a.village_code[:2]) if a.village_code else None
+    regency = wilayah.regency_name(a.village_code[:5]) if a.village_code else None
+    birth = f"{a.birth_date:%d-%m-%Y}" if a.birth_date else ""
+    return {
+        "province": f"PROVINSI {_upper(province)}" if province else FALLBACK_PROVINCE,
+        "regency": _upper(regency) if regency else FALLBACK_REGENCY,
+        "nik": a.nik,
+        "name": _upper(a.name),
+        "birth": f"{_upper(a.birth_place)}, {birth}",
+        "sex": codes.label(codes.SEX, a.sex) or "-",
+        "blood_type": codes.blood_type_on_card(a.blood_type),
+        "address": _upper(a.address),
+        "rt_rw": f"{str(a.rt or '').zfill(3)}/{str(a.rw or '').zfill(3)}",
+        "village": _upper(village.name) if village else "-",
+        "district": _upper(village.district_name) if village else "-",
+        "religion": codes.label(codes.RELIGION, a.religion) or "-",
+        "marital_status": codes.label(codes.MARITAL_STATUS, a.marital_status) or "-",
+        "occupation": codes.label(codes.OCCUPATION, a.occupation) or "-",
+        "citizenship": codes.label(codes.CITIZENSHIP, a.citizenship) or "-",
+        "valid_until": VALID_UNTIL,
+        "photo": application.photo_path,
+        "issue_place": _upper(place),
+        "issue_date": f"{issued_on:%d-%m-%Y}",
+        "signature": application.signature_path,
+        "photo_sha256": application.photo_sha256,
+        "signature_sha256": application.signature_sha256,
+    }
+
+
+def card_issued_data(card: Card) -> dict[str, str | None]:
+    """What is printed on `card`: its snapshot; for a card printed before snapshots
+    were kept, the live data with the day it was printed as the date of issue."""
+    if card.printed_data:
+        return dict(card.printed_data)
+    return issued_data(card.application, card.printed_at or utcnow())
+
+
+@dataclass(frozen=True)
+class IssueChange:
+    """One item of the card face that differs from the resident's data now."""
+
+    field: str
+    label: str
+    issued: str
+    now: str
+
+
+def _shown(field: str, value: str | None) -> str:
+    if value and field in FILE_FIELDS:
+        return value[:12]  # an image, named by its content
+    return value or "-"
+
+
+def changes_since_issue(card: Card) -> list[IssueChange]:
+    """What the card in the resident's hands says differently from the data now
+    (the resident was edited after the card was printed); empty for a spoiled card
+    or one without a snapshot."""
+    if card.status not in ISSUED_CARD_STATUSES or not card.printed_data:
+        return []
+    issued = card.printed_data
+    live = issued_data(card.application, card.printed_at)
+    return [IssueChange(field, str(ISSUED_FIELD_LABELS[field]),
+                        _shown(field, issued.get(field)), _shown(field, live.get(field)))
+            for field in PERSONAL_FIELDS if issued.get(field) != live.get(field)]
