@@ -166,7 +166,7 @@ class AuditEntryView(SecuredModelView):
     column_details_list = ("id", "at", "username", "action", "object_type", "changes", "ip",
                            "prev_hash", "hash")
     column_export_list = ("at", "username", "action", "object_type", "object_id", "ip",
-                          "changes", "hash", "id")
+                          "changes", "hash")
     column_labels = {
         "id": _l("No."), "at": _l("Time (WITA)"), "username": _l("User"),
         "action": _l("Action"), "object_type": _l("Record"), "object_id": _l("Record ID"),

@@ -488,9 +488,10 @@ def verify(last: int | None = None) -> ChainReport:
         start = db.session.execute(
             sa.select(AuditEntry.id).order_by(AuditEntry.id.desc()).offset(last).limit(1)
         ).scalar()
-        if start is not None:
-            prev = db.session.get(AuditEntry, start).hash
-            q = q.where(AuditEntry.id > start)
+        start_entry = db.session.get(AuditEntry, start) if start is not None else None
+        if start_entry is not None:
+            prev = start_entry.hash
+            q = q.where(AuditEntry.id > start_entry.id)
     for entry in db.session.execute(q.execution_options(yield_per=1000)).scalars():
         if entry.prev_hash != prev or not _entry_ok(entry, key, report.legacy_until):
             return report.fail(f"entry {entry.id} does not match the chain "
@@ -546,9 +547,10 @@ def verify_chain(last: int | None = None) -> tuple[bool, int | None]:
         start = db.session.execute(
             sa.select(AuditEntry.id).order_by(AuditEntry.id.desc()).offset(last).limit(1)
         ).scalar()
-        if start is not None:
-            prev = db.session.get(AuditEntry, start).hash
-            q = q.where(AuditEntry.id > start)
+        start_entry = db.session.get(AuditEntry, start) if start is not None else None
+        if start_entry is not None:
+            prev = start_entry.hash
+            q = q.where(AuditEntry.id > start_entry.id)
     q = q.execution_options(yield_per=1000)
     for entry in db.session.execute(q).scalars():
         if entry.prev_hash != prev or not _entry_ok(entry, key, legacy_until):
@@ -562,7 +564,7 @@ def verify_chain(last: int | None = None) -> tuple[bool, int | None]:
 
 def model_for(entity: str) -> type | None:
     """The model class whose table is `entity` (applicant, application, card...)."""
-    for mapper in db.Model.registry.mappers:
+    for mapper in getattr(db.Model, "registry").mappers:  # noqa: B009 - typed for mypy
         if getattr(mapper.class_, "__tablename__", None) == entity:
             return mapper.class_
     return None

@@ -487,8 +487,9 @@ def _action_allowed(user: User | None, entity: str, name: str) -> bool:
 
 @pytest.mark.parametrize(("endpoint", "name", "role"), ACTION_CASES)
 def test_list_action(world: World, endpoint: str, name: str, role: str | None) -> None:
-    """Flask-Admin ignores an action that is not allowed and redirects to the list:
-    302 either way for whoever may list, so what counts is the record's state."""
+    """An allowed action runs and redirects to the list; a refused one (a role
+    without the right, or "delete" for everyone) is an audited 403 like every other
+    refusal (Flask-Admin itself would skip it and redirect silently)."""
     entity = VIEWS[endpoint].entity
     user = world.user(role) if role else None
     may_list = user is not None and allowed(user, entity, "list")
@@ -509,9 +510,9 @@ def test_list_action(world: World, endpoint: str, name: str, role: str | None) -
 
     if user is None:
         _assert_login_redirect(response, f"{url}action/")
-    elif not may_list:
+    elif not may_list or not may_act:
         assert response.status_code == 403
-        _assert_forbidden_audited(world, role, entity, since)
+        _assert_forbidden_audited(world, role, name.rpartition(".")[0] or entity, since)
     else:
         assert response.status_code == 302, response.get_data(as_text=True)[:800]
         assert urlsplit(response.headers["Location"]).path == url
@@ -534,7 +535,7 @@ def test_forbidden_close_leaves_disruption_open(world: World) -> None:
     response = world.clients["secretary"].post("/admin/disruption/action/", data={
         "csrf_token": world.tokens["secretary"], "action": "close",
         "rowid": str(disruption.id)})
-    assert response.status_code == 302
+    assert response.status_code == 403  # refused: an audited 403, not a silent redirect
     db.session.expire_all()
     assert db.session.get(Disruption, disruption.id).ended_at is None
     response = world.clients["recording_operator"].post("/admin/disruption/action/", data={
@@ -622,11 +623,12 @@ def test_every_route_is_guarded(world: World, endpoint: str, rule: str, method: 
 def test_service_screens_steps_are_generated() -> None:
     """The disruption close action and the complaint's application lookup, as declared
     by admin/disruptions.py and admin/complaints.py, are exercised for every role."""
-    assert VIEWS["disruption"].actions == ("close", "delete")
+    assert VIEWS["disruption"].actions == ("close", "confirm", "delete")
     assert VIEWS["complaint"].refs == ("application",)
     ids = {case.id for case in ACTION_CASES} | {case.id for case in CASES}
     for role in ROLES_AND_ANON:
         assert f"disruption-action_close-{_role_id(role)}" in ids
+        assert f"disruption-action_confirm-{_role_id(role)}" in ids
         assert f"complaint-ajax_lookup-{_role_id(role)}" in ids
         assert f"servicestandard-create-{_role_id(role)}" in ids
 
