@@ -55,7 +55,7 @@ class Applicant(db.Model):
 
     @property
     def masked_nik(self) -> str:
-        return (self.nik[:6] + "******" + self.nik[-4:]) if self.nik else ""
+        return masked_nik(self.nik)
 
     def __str__(self) -> str:
         return f"{self.nik} {self.name}"
@@ -104,6 +104,11 @@ class Applicant(db.Model):
             raise DomainError(_l("NIK %(nik)s is already registered (%(name)s).",
                                  nik=self.nik, name=taken), field="nik")
         return list(info.warnings)
+
+
+def masked_nik(nik: str | None) -> str:
+    """A NIK as public pages and receipts show it: 530201******0001."""
+    return (nik[:6] + "******" + nik[-4:]) if nik else ""
 
 
 def _run(field: str, check: Callable[[], Any]) -> Any:

@@ -8,6 +8,10 @@ printing/templates/card.html, in two modes:
 - ``preview``: the same data on a drawn background that resembles a KTP-el, for the
   data check with the applicant.
 
+A Card is rendered from what was printed on it (Card.printed_data, kept at printing),
+so re-rendering and reprinting show the card as issued whatever was edited since;
+an Application (the preview, no card yet) from its data now.
+
 Large batches are laid out in chunks (bounded memory); from PARALLEL_MIN_CARDS cards
 the chunks are rendered by WORKERS processes and merged with pypdf. Workers only ever
 receive plain dicts (card_data), never ORM objects.
@@ -31,11 +35,6 @@ from . import cardface
 from .cardface import MODES
 from .receipt import _office_timezone
 
-PLACE = "SUMBA TIMUR"
-VALID_UNTIL = "SEUMUR HIDUP"
-FALLBACK_PROVINCE = "PROVINSI NUSA TENGGARA TIMUR"
-FALLBACK_REGENCY = "KABUPATEN SUMBA TIMUR"
-
 CHUNK_CARDS = 25  # cards per WeasyPrint document: bounds layout memory
 PARALLEL_MIN_CARDS = 50  # below this, one process (starting workers costs more)
 # Chunks are shared between this process and helper processes, so that all the
@@ -45,10 +44,6 @@ START_METHOD = "forkserver"  # workers fork from a clean, single-threaded server
 
 
 # ---------------------------------------------------------------- what is on the card
-
-
-def _upper(value: Any) -> str:
-    return " ".join(str(value or "").split()).upper()
 
 
 def _stored_file(root: str | None, rel: str | None) -> str | None:
@@ -79,56 +74,49 @@ def office_date(moment: datetime | None = None) -> date:
     return moment.replace(tzinfo=UTC).astimezone(ZoneInfo(_office_timezone())).date()
 
 
-def card_data(application: Any, issued_on: date, place: str = PLACE, *,
+def card_face(issued: Mapping[str, Any], *, upload_root: str | None = None) -> dict:
+    """The card dict the template prints, from what is (or was) issued
+    (models.cards.issued_data or a card's printed_data): the face fields in the
+    official order, the photo and signature as absolute paths (None when missing).
+    `upload_root` defaults to the current app's UPLOAD_FOLDER."""
+    from models.cards import FACE_FIELDS
+
+    root = upload_root if upload_root is not None else _default_upload_root()
+    face: dict[str, Any] = {key: issued.get(key) for key in FACE_FIELDS}
+    face["photo"] = _stored_file(root, issued.get("photo"))
+    face["signature"] = _stored_file(root, issued.get("signature"))
+    return face
+
+
+def card_data(application: Any, issued_on: date, place: str | None = None, *,
               upload_root: str | None = None) -> dict:
-    """Everything printed on the card, in capitals, in the official order.
+    """Everything printed on the card from the application's data now, in capitals,
+    in the official order (the preview, before there is a card).
 
     Plain strings (and file paths) only, so the dict can go to a worker process.
     `upload_root` defaults to the current app's UPLOAD_FOLDER.
     """
-    from models import codes, wilayah
+    from models.cards import ISSUE_PLACE, issued_data
 
-    a = application.applicant
-    village = wilayah.village(a.village_code) if a.village_code else None
-    province = wilayah.province_name(a.village_code[:2]) if a.village_code else None
-    regency = wilayah.regency_name(a.village_code[:5]) if a.village_code else None
-    root = upload_root if upload_root is not None else _default_upload_root()
-    return {
-        "province": f"PROVINSI {_upper(province)}" if province else FALLBACK_PROVINCE,
-        "regency": _upper(regency) if regency else FALLBACK_REGENCY,
-        "nik": a.nik,
-        "name": _upper(a.name),
-        "birth": f"{_upper(a.birth_place)}, {a.birth_date:%d-%m-%Y}",
-        "sex": codes.label(codes.SEX, a.sex) or "-",
-        "blood_type": codes.blood_type_on_card(a.blood_type),
-        "address": _upper(a.address),
-        "rt_rw": f"{str(a.rt or '').zfill(3)}/{str(a.rw or '').zfill(3)}",
-        "village": _upper(village.name) if village else "-",
-        "district": _upper(village.district_name) if village else "-",
-        "religion": codes.label(codes.RELIGION, a.religion) or "-",
-        "marital_status": codes.label(codes.MARITAL_STATUS, a.marital_status) or "-",
-        "occupation": codes.label(codes.OCCUPATION, a.occupation) or "-",
-        "citizenship": codes.label(codes.CITIZENSHIP, a.citizenship) or "-",
-        "valid_until": VALID_UNTIL,
-        "photo": _stored_file(root, application.photo_path),
-        "issue_place": _upper(place),
-        "issue_date": f"{issued_on:%d-%m-%Y}",
-        "signature": _stored_file(root, application.signature_path),
-    }
+    return card_face(issued_data(application, issued_on, place or ISSUE_PLACE),
+                     upload_root=upload_root)
 
 
 def _as_card_dict(item: Any, upload_root: str, issued_on: date | None) -> dict:
-    """A Card, an Application or an already built card dict, as a card dict."""
+    """A Card (what was printed on it), an Application (its data now) or an already
+    built card dict, as a card dict."""
     if isinstance(item, Mapping):
         data = dict(item)
         if issued_on is not None:
             data["issue_date"] = f"{issued_on:%d-%m-%Y}"
         return data
-    from models.cards import Card
+    from models.cards import Card, card_issued_data
 
-    if isinstance(item, Card):
-        on = issued_on or office_date(item.printed_at)
-        return card_data(item.application, on, upload_root=upload_root)
+    if isinstance(item, Card):  # re-rendered and reprinted as issued
+        data = card_face(card_issued_data(item), upload_root=upload_root)
+        if issued_on is not None:
+            data["issue_date"] = f"{issued_on:%d-%m-%Y}"
+        return data
     return card_data(item, issued_on or office_date(), upload_root=upload_root)
 
 
@@ -226,8 +214,9 @@ def render_cards(applications_or_cards: Iterable[Any], *, mode: str = "overlay",
                  issued_on: date | None = None) -> bytes:
     """A PDF with one ID-1 page per card, in the given order.
 
-    Items are Cards (issue date = the day it was printed), Applications (issue date =
-    today) or card dicts from card_data; `issued_on` overrides the issue date.
+    Items are Cards (what was printed on them, Card.printed_data: a reprint is the
+    card as issued), Applications (their data now, issue date = today) or card dicts
+    from card_data; `issued_on` overrides the issue date.
     `offset_mm` = the printer's calibration (Printer.offset_x_mm, offset_y_mm).
     """
     if mode not in MODES:

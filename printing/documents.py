@@ -92,13 +92,17 @@ def _name(user: Any) -> str:
 
 
 def manifest_context(batch: Any, approver_name: str | None, tz: str | None = None) -> dict:
+    """A printed batch lists its cards as printed (each card's printed_data); one not
+    printed yet lists its applications with their data now."""
+    from models.cards import card_issued_data
+
     tz = tz or _tz()
     rows = []
     if batch.cards:
         for card in sorted(batch.cards, key=lambda c: (c.blank.serial if c.blank else "")):
-            applicant = card.application.applicant
+            issued = card_issued_data(card)  # as printed, whatever was edited since
             rows.append({"serial": card.blank.serial if card.blank else "",
-                         "nik": applicant.nik, "name": applicant.name,
+                         "nik": issued["nik"], "name": issued["name"],
                          "application": card.application.number,
                          "status": card.status, "kind": "card"})
     else:  # not printed yet: the applications in the batch, no blanks allocated
@@ -148,14 +152,17 @@ def handover_number(card: Any, tz: str | None = None) -> str:
 def handover_context(card: Any, verify_url: str, tz: str | None = None) -> dict:
     if card.status != "handed_over" or card.handed_over_at is None:
         raise ValueError(f"card {card.id} has not been handed over")
+    from models.cards import card_issued_data
+    from models.residents import masked_nik
+
     tz = tz or _tz()
     application = card.application
-    applicant = application.applicant
+    issued = card_issued_data(card)  # the card handed over, as printed
     return {
         "number": handover_number(card, tz),
         "application_number": application.number,
-        "masked_nik": applicant.masked_nik,
-        "name": applicant.name,
+        "masked_nik": masked_nik(issued["nik"]),
+        "name": issued["name"],
         "serial": card.blank.serial if card.blank else "",
         "receiver_name": card.receiver_name or "",
         "relation": card.receiver_relation or "",
