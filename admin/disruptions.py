@@ -123,7 +123,7 @@ class DisruptionView(SecuredModelView):
             flash(ngettext("%(num)d disruption closed.", "%(num)d disruptions closed.", done),
                   "success")
 
-    @action("confirm", _l("Confirm entry after the fact"),
+    @action("disruption.confirm", _l("Confirm entry after the fact"),
             _l("Confirm the selected disruptions? They then extend the service clocks "
                "whose time they overlapped."))
     def action_confirm(self, ids: list[str]) -> None:

@@ -192,6 +192,15 @@ def make_disruption() -> Disruption:
     return disruption
 
 
+def make_late_disruption() -> Disruption:
+    """A disruption entered after the fact: it waits for the head of division."""
+    disruption = Disruption(kind="power", description=f"Listrik padam {next(_seq)}",
+                            started_at=utcnow() - timedelta(hours=3),
+                            ended_at=utcnow() - timedelta(hours=2))
+    service_clock.open_disruption(disruption, _user("recording_operator"))
+    return disruption
+
+
 def make_complaint() -> Complaint:
     complaint = Complaint(channel="phone", kind="complaint", subject="Antrean lama",
                           body=f"Menunggu terlalu lama ({next(_seq)})")
@@ -287,6 +296,7 @@ def make_spoiled_blank() -> Blank:
 ACTION_FACTORIES: dict[str, Callable[[], Any]] = {
     "application.add_to_batch": make_print_ready_application,
     "blank.destroy": make_spoiled_blank,
+    "disruption.confirm": make_late_disruption,
 }
 
 
@@ -623,12 +633,12 @@ def test_every_route_is_guarded(world: World, endpoint: str, rule: str, method: 
 def test_service_screens_steps_are_generated() -> None:
     """The disruption close action and the complaint's application lookup, as declared
     by admin/disruptions.py and admin/complaints.py, are exercised for every role."""
-    assert VIEWS["disruption"].actions == ("close", "confirm", "delete")
+    assert VIEWS["disruption"].actions == ("close", "disruption.confirm", "delete")
     assert VIEWS["complaint"].refs == ("application",)
     ids = {case.id for case in ACTION_CASES} | {case.id for case in CASES}
     for role in ROLES_AND_ANON:
         assert f"disruption-action_close-{_role_id(role)}" in ids
-        assert f"disruption-action_confirm-{_role_id(role)}" in ids
+        assert f"disruption-action_disruption.confirm-{_role_id(role)}" in ids
         assert f"complaint-ajax_lookup-{_role_id(role)}" in ids
         assert f"servicestandard-create-{_role_id(role)}" in ids
 

@@ -16,6 +16,7 @@ from models import (
     service_clock,
 )
 from models import eligibility as eligibility_rules
+from models.office_time import simulated, utcnow
 from models.permissions import ROLES, PermissionDenied, allowed
 from models.service_clock import close_disruption
 from models.standard import SEED_STANDARD, current_standard, publish_version
@@ -267,7 +268,8 @@ def test_disruption_opened_extends_running_clocks_only(app):
     db.session.commit()
     disruption = Disruption(kind="network", description="Jaringan SIAK putus",
                             started_at=t0 + timedelta(minutes=50))
-    service_clock.open_disruption(disruption, operator)
+    with simulated(lambda: t0 + timedelta(minutes=50)):  # reported as it happens
+        service_clock.open_disruption(disruption, operator)
     db.session.refresh(running)
     db.session.refresh(done)
     assert running.sla_hours == 24 and running.disruption_id == disruption.id
@@ -281,10 +283,14 @@ def test_overlapping_disruptions_give_24_hours_not_48(app):
     operator = user_of("recording_operator")
     t0 = datetime(2026, 5, 1, 8, 0)
     application = _app_submitted_at(app, t0)
-    service_clock.open_disruption(Disruption(kind="power", description="Listrik padam",
-                                     started_at=t0 + timedelta(minutes=10)), operator)
-    service_clock.open_disruption(Disruption(kind="network", description="Jaringan putus",
-                                     started_at=t0 + timedelta(minutes=20)), operator)
+    with simulated(lambda: t0 + timedelta(minutes=10)):  # each reported as it happens
+        service_clock.open_disruption(Disruption(kind="power", description="Listrik padam",
+                                                 started_at=t0 + timedelta(minutes=10)),
+                                      operator)
+    with simulated(lambda: t0 + timedelta(minutes=20)):
+        service_clock.open_disruption(Disruption(kind="network", description="Jaringan putus",
+                                                 started_at=t0 + timedelta(minutes=20)),
+                                      operator)
     db.session.refresh(application)
     assert application.sla_hours == 24
     assert application.deadline_at == t0 + timedelta(hours=24)
@@ -294,18 +300,23 @@ def test_overlapping_disruptions_give_24_hours_not_48(app):
 
 def test_application_submitted_during_a_disruption_gets_24_hours(app):
     operator = user_of("recording_operator")
-    service_clock.open_disruption(Disruption(kind="central_server", description="Server pusat",
-                                     started_at=datetime.utcnow() - timedelta(hours=2)), operator)
+    began = utcnow() - timedelta(hours=2)
+    with simulated(lambda: began):  # reported when it began, two hours ago
+        service_clock.open_disruption(Disruption(kind="central_server",
+                                                 description="Server pusat", started_at=began),
+                                      operator)
     application = submitted(app, make_applicant(), operator)
     assert application.sla_hours == 24 and application.disruption_id is not None
 
 
 def test_closed_disruption_does_not_touch_later_applications(app):
     operator = user_of("recording_operator")
-    d = Disruption(kind="equipment", description="Kamera rusak",
-                   started_at=datetime.utcnow() - timedelta(hours=5))
-    service_clock.open_disruption(d, operator)
-    close_disruption(d, operator)
+    began = utcnow() - timedelta(hours=5)
+    d = Disruption(kind="equipment", description="Kamera rusak", started_at=began)
+    with simulated(lambda: began):  # reported when it began
+        service_clock.open_disruption(d, operator)
+    with simulated(lambda: began + timedelta(hours=4)):  # over an hour ago
+        close_disruption(d, operator)
     application = submitted(app, make_applicant(), operator)
     assert application.sla_hours == 1
 
