@@ -14,7 +14,14 @@ from werkzeug.routing import BuildError
 
 from forms.cards import CustodySearchForm, HandoverForm, MoveForm
 from models import Card, DomainError, db
-from models.cards import CARD_STATUS_LABELS, CARD_STATUSES, custody, hand_over, move_card
+from models.cards import (
+    CARD_STATUS_LABELS,
+    CARD_STATUSES,
+    changes_since_issue,
+    custody,
+    hand_over,
+    move_card,
+)
 from models.permissions import allowed
 from models.standard import current_standard
 
@@ -60,6 +67,14 @@ class CardView(PrintingModelView):
     column_filters = ("status", "printed_at")
     column_choices = {"status": [(s, CARD_STATUS_LABELS[s]) for s in CARD_STATUSES]}
     column_formatters = {"status": mapping_label(CARD_STATUS_LABELS)}
+    details_template = "admin/printing/card_details.html"
+
+    def render(self, template: str, **kwargs: t.Any) -> t.Any:
+        """The card's page says when the resident was edited after it was printed,
+        and what the card says differently from the data now."""
+        if template == self.details_template and kwargs.get("model") is not None:
+            kwargs["issue_changes"] = changes_since_issue(kwargs["model"])
+        return super().render(template, **kwargs)
 
 
 class CustodyView(PrintingPage):

@@ -4,14 +4,20 @@ from __future__ import annotations
 
 import typing as t
 
-from flask import request
+from flask import flash, request
 from flask_babel import lazy_gettext as _l
 
 from forms.applications import digits
-from forms.residents import APPLICANT_FIELD_ARGS, APPLICANT_FIELDS, APPLICANT_WIDGET_ARGS
-from models import Applicant, codes, wilayah
+from forms.residents import (
+    APPLICANT_FIELD_ARGS,
+    APPLICANT_FIELDS,
+    APPLICANT_WIDGET_ARGS,
+    change_reason_field,
+)
+from models import Applicant, DomainError, audit, codes, wilayah
+from models.residents import update_applicant
 
-from .base import SecuredModelView
+from .base import SecuredModelView, actor
 from .formatters import code_label
 from .search import IndexedSearchMixin, prefix_range, text_match
 
@@ -87,6 +93,34 @@ class ApplicantView(IndexedSearchMixin, SecuredModelView):
             if nik:
                 form.nik.data = nik
         return form
+
+    def get_edit_form(self) -> t.Any:
+        """The scaffolded form, plus the reason an edit needs once a card is issued."""
+        scaffolded = super().get_edit_form()
+        return type("ApplicantEditForm", (scaffolded,),
+                    {"change_reason": change_reason_field()})
+
+    def edit_form(self, obj: t.Any = None) -> t.Any:
+        """The reason is asked for only when the resident's KTP-el is printed."""
+        form = super().edit_form(obj)
+        if obj is None or not obj.has_issued_card:
+            del form.change_reason
+        return form
+
+    def update_model(self, form: t.Any, model: t.Any) -> bool:
+        before = audit.snapshot(model)
+        reason = form.change_reason.data if "change_reason" in form else None
+        for name, field in form._fields.items():
+            if name != "change_reason":
+                field.populate_obj(model, name)
+        try:
+            warnings = update_applicant(actor(), model, before, reason)
+        except DomainError as exc:
+            self._show_domain_error(form, exc)
+            return False
+        for warning in warnings:
+            flash(str(warning), "warning")
+        return True
 
     def search_rules(self, term: str) -> t.Any:
         if term.isdigit():

@@ -6,10 +6,11 @@ from __future__ import annotations
 import typing as t
 
 from flask_babel import lazy_gettext as _l
-from wtforms.fields import DateField, SelectField
+from wtforms.fields import DateField, SelectField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
 from models import codes, wilayah
+from models.residents import MAX_CHANGE_REASON_LENGTH
 
 from .validators import KKNumber, NikFormat, NotInFuture, PersonName, Phone, RtRw
 
@@ -54,3 +55,15 @@ APPLICANT_WIDGET_ARGS: dict[str, dict[str, t.Any]] = {
     "nik": {"inputmode": "numeric", "autocomplete": "off", "maxlength": 20},
     "kk_number": {"inputmode": "numeric", "autocomplete": "off", "maxlength": 20},
 }
+
+
+def change_reason_field() -> TextAreaField:
+    """Why a resident whose KTP-el is already printed is edited: the edit form shows it
+    only then, and the edit is refused without it (models.residents.update_applicant)."""
+    return TextAreaField(
+        _l("Reason for the change"),
+        validators=[Optional(), Length(max=MAX_CHANGE_REASON_LENGTH)],
+        description=_l("This resident's KTP-el has already been printed. The card and its "
+                       "documents keep the data printed on them; write why the data is "
+                       "changed (e.g. the family card was corrected)."),
+        render_kw={"maxlength": MAX_CHANGE_REASON_LENGTH, "rows": 2})

@@ -10,10 +10,17 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from . import codes, validation, wilayah
+from . import audit, codes, editing, validation, wilayah
 from .db import db
 from .errors import DomainError
 from .office_time import utcnow
+from .permissions import require
+from .users import User
+
+# Applications whose card is printed, in custody or handed over.
+ISSUED_APPLICATION_STATUSES = ("printed", "handed_over")
+MIN_CHANGE_REASON_LENGTH = 5
+MAX_CHANGE_REASON_LENGTH = 255
 
 
 class Applicant(db.Model):
@@ -52,6 +59,13 @@ class Applicant(db.Model):
     @property
     def village(self) -> wilayah.Village | None:
         return wilayah.village(self.village_code) if self.village_code else None
+
+    @property
+    def has_issued_card(self) -> bool:
+        """A KTP-el has been printed for this resident (printed, in custody or handed
+        over): its application is printed or handed over exactly while its card is (a
+        spoiled card sends the application back to print-ready)."""
+        return any(a.status in ISSUED_APPLICATION_STATUSES for a in self.applications)
 
     @property
     def masked_nik(self) -> str:
@@ -124,3 +138,40 @@ def by_nik(nik: str) -> Applicant | None:
         return None
     return db.session.execute(
         sa.select(Applicant).where(Applicant.nik == nik)).scalar_one_or_none()
+
+
+def update_applicant(actor: User, applicant: Applicant, before: dict[str, Any],
+                     change_reason: str | None = None) -> list[str]:
+    """Validate and save the edits made to `applicant` since `before` (an
+    audit.snapshot); return warnings. Once a card has been issued, an edit needs a
+    reason (the card keeps the data printed on it; the card's page shows what
+    changed), and the reason goes into the edit's audit entry. A refusal changes
+    nothing."""
+    require(actor, "applicant", "edit")
+    try:
+        touched = editing.PROTECTED_COLUMNS & set(audit.diff(before, audit.snapshot(applicant)))
+        if touched:
+            raise DomainError(_l("This field cannot be changed here: %(f)s.",
+                                 f=", ".join(sorted(touched))))
+        warnings = applicant.validate()
+        changed = audit.diff(before, audit.snapshot(applicant))
+        changed.pop("updated_at", None)
+        reason = " ".join((change_reason or "").split())
+        if changed and applicant.has_issued_card:
+            if len(reason) < MIN_CHANGE_REASON_LENGTH:
+                raise DomainError(_l(
+                    "This resident's KTP-el has already been printed: write why the data "
+                    "is changed (at least %(n)d characters). The card keeps the data "
+                    "printed on it.", n=MIN_CHANGE_REASON_LENGTH), field="change_reason")
+            if len(reason) > MAX_CHANGE_REASON_LENGTH:
+                raise DomainError(_l("The reason may be at most %(n)d characters.",
+                                     n=MAX_CHANGE_REASON_LENGTH), field="change_reason")
+            changed["change_reason"] = [None, reason]
+            changed["after_issue"] = [False, True]
+        if changed:
+            audit.record(actor, "edit", applicant, changes=changed)
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        raise
+    return warnings
