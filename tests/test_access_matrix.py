@@ -176,7 +176,11 @@ def make_applicant() -> Applicant:
     return applicant
 
 
-PDF_BYTES = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+# A minimal well-formed PDF (one a PDF reader opens: the upload check parses it).
+PDF_BYTES = (b"%PDF-1.4\n1 0 obj\n<< /Type /Catalog /Pages 2 0 R >>\nendobj\n2 0 obj\n"
+             b"<< /Type /Pages /Kids [] /Count 0 >>\nendobj\nxref\n0 3\n"
+             b"0000000000 65535 f \n0000000009 00000 n \n0000000058 00000 n \n"
+             b"trailer\n<< /Size 3 /Root 1 0 R >>\nstartxref\n110\n%%EOF\n")
 
 
 def make_application() -> Application:
