@@ -25,12 +25,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from typing import Any
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column, relationship
-from sqlalchemy.orm.attributes import set_committed_value
 
 from . import audit
 from .applications import Application
@@ -40,6 +38,7 @@ from .errors import DomainError
 from .office_time import duration_text, format_datetime, office_date, to_utc, utcnow
 from .permissions import require
 from .standard import ServiceStandard, current_standard
+from .transitions import compare_and_set
 from .users import User
 
 DISRUPTION_KINDS = ("network", "power", "equipment", "central_server", "blank_stock_out")
@@ -55,10 +54,6 @@ DISRUPTION_LABELS = {
 # it extends clocks only once the head of division confirms it. App config
 # DISRUPTION_LATE_ENTRY_MINUTES overrides it.
 LATE_ENTRY_MINUTES = 15
-
-# What the loser of two simultaneous transitions is told (nothing of theirs is kept).
-JUST_PROCESSED = _l("This was just processed by another officer; nothing was changed.")
-
 
 def late_entry_limit() -> timedelta:
     """How long after its start a disruption may be reported without confirmation."""
@@ -296,19 +291,6 @@ def open_disruption(disruption: Disruption, actor: User) -> list[Application]:
     return affected
 
 
-def _compare_and_set(disruption: Disruption, expected: Any, values: dict[str, Any]) -> None:
-    """One UPDATE ... WHERE id = ? AND <still as expected>; the loser of a race gets
-    JUST_PROCESSED. (Inline until models/transitions.py offers the shared helper.)"""
-    result = db.session.execute(
-        sa.update(Disruption).where(Disruption.id == disruption.id, expected)
-        .values(**values).execution_options(synchronize_session=False))
-    if result.rowcount != 1:
-        raise DomainError(JUST_PROCESSED)
-    for key, value in values.items():
-        # What the row now holds; set_committed_value keeps it out of the next flush.
-        set_committed_value(disruption, key, value)
-
-
 def close_disruption(disruption: Disruption, actor: User,
                      note: str | None = None) -> list[Application]:
     """Mark a disruption as over (open -> closed, a compare-and-set). Limits it gave
@@ -322,8 +304,9 @@ def close_disruption(disruption: Disruption, actor: User,
     try:
         now = utcnow()
         before = audit.snapshot(disruption)
-        _compare_and_set(disruption, Disruption.ended_at.is_(None),
-                         {"ended_at": now, "closed_by_id": actor.id})
+        # open -> closed, only if nobody closed it meanwhile (else JustProcessed).
+        compare_and_set(Disruption, disruption.id, None, Disruption.ended_at.is_(None),
+                        ended_at=now, closed_by_id=actor.id)
         changes = audit.diff(before, audit.snapshot(disruption))
         if note:
             changes["note"] = note
@@ -359,9 +342,11 @@ def confirm_disruption(disruption: Disruption, actor: User) -> list[Application]
     try:
         now = utcnow()
         before = audit.snapshot(disruption)
-        _compare_and_set(disruption, sa.and_(Disruption.needs_confirmation == sa.true(),
-                                             Disruption.confirmed_at.is_(None)),
-                         {"confirmed_at": now, "confirmed_by_id": actor.id})
+        # unconfirmed -> confirmed, only if nobody confirmed it meanwhile.
+        compare_and_set(Disruption, disruption.id, None,
+                        Disruption.needs_confirmation == sa.true(),
+                        Disruption.confirmed_at.is_(None),
+                        confirmed_at=now, confirmed_by_id=actor.id)
         audit.record(actor, "confirm", disruption,
                      changes=audit.diff(before, audit.snapshot(disruption)))
         affected = extend_clocks(disruption, actor, now)
