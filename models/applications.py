@@ -21,6 +21,7 @@ from .errors import DomainError
 from .office_time import office_midnight, utcnow
 from .permissions import allowed, require
 from .residents import Applicant
+from .transitions import atomic, compare_and_set
 from .uploads import StoredFile
 from .users import User
 
@@ -115,13 +116,17 @@ class Application(db.Model):
 TRANSITIONS: dict[str, tuple[tuple[str, ...], str | None]] = {
     "record": (("submitted",), "recorded"),
     "siak_result": (("recorded",), None),  # -> print_ready | duplicate
+    # SIAK's duplicate resolved with SIAK: back to recorded, for SIAK's answer again.
+    "recheck_duplicate": (("duplicate",), "recorded"),
     "reject": (("submitted", "recorded", "print_ready", "duplicate", "batched"), "rejected"),
     "cancel": (("submitted", "recorded", "print_ready", "duplicate", "batched"), "cancelled"),
 }
 SIAK_RESULTS = ("print_ready", "duplicate")
 MIN_REASON_LENGTH = 5
 # The steps of the application page after intake, in the order they are shown.
-STEPS = ("record", "siak_result", "reject", "cancel")
+STEPS = ("record", "siak_result", "recheck_duplicate", "reject", "cancel")
+# The matrix action a step needs, where it is not the step's own name.
+STEP_ACTIONS = {"recheck_duplicate": "siak_result"}
 
 
 def state_allows(application: Application, step: str) -> bool:
@@ -132,7 +137,8 @@ def state_allows(application: Application, step: str) -> bool:
 def available_steps(user: User, application: Application) -> list[str]:
     """The steps `user` may take on `application` now: the matrix AND the state."""
     return [step for step in STEPS
-            if allowed(user, "application", step) and state_allows(application, step)]
+            if allowed(user, "application", STEP_ACTIONS.get(step, step))
+            and state_allows(application, step)]
 
 
 def status_label(status: str) -> str:
@@ -160,13 +166,18 @@ def _refuse_transition(application: Application, operation: str) -> None:
             n=application.number, status=status_label(application.status)))
 
 
-def _commit(actor: User, action: str, application: Application, before: dict[str, Any],
-            extra: dict[str, Any] | None = None) -> None:
+def _audit(actor: User, action: str, application: Application, before: dict[str, Any],
+           extra: dict[str, Any] | None = None) -> None:
     changes = audit.diff(before, audit.snapshot(application))
     if extra:
         changes.update(extra)
     audit.record(actor, action, application, changes=changes)
-    db.session.commit()
+
+
+def move(application: Application, expected: str | tuple[str, ...], **values: Any) -> None:
+    """The application's state transition as a compare-and-set
+    (models.transitions.compare_and_set): the loser of a race gets JustProcessed."""
+    compare_and_set(Application, application.id, expected, **values)
 
 
 def record(application: Application, actor: User, *, photo: StoredFile | None,
@@ -185,14 +196,13 @@ def record(application: Application, actor: User, *, photo: StoredFile | None,
         raise DomainError(_l("Recording is not complete: %(missing)s missing.",
                              missing=", ".join(missing)))
     before = audit.snapshot(application)
-    application.photo_path, application.photo_sha256 = photo.path, photo.sha256
-    application.signature_path, application.signature_sha256 = signature.path, signature.sha256
-    application.fingerprints_captured = True
-    application.iris_captured = True
-    application.recorded_at = utcnow()
-    application.recorded_by_id = actor.id
-    application.status = "recorded"
-    _commit(actor, "record", application, before)
+    with atomic():
+        move(application, application.status, status="recorded",
+             photo_path=photo.path, photo_sha256=photo.sha256,
+             signature_path=signature.path, signature_sha256=signature.sha256,
+             fingerprints_captured=True, iris_captured=True,
+             recorded_at=utcnow(), recorded_by_id=actor.id)
+        _audit(actor, "record", application, before)
 
 
 def enter_siak_result(application: Application, actor: User, result: str,
@@ -208,14 +218,35 @@ def enter_siak_result(application: Application, actor: User, result: str,
         raise DomainError(_l("Write SIAK's note on the duplicate (at least %(n)d characters).",
                              n=MIN_REASON_LENGTH), field="note")
     before = audit.snapshot(application)
-    application.status = result
-    application.siak_result_at = utcnow()
-    application.siak_note = note or None
-    if result == "duplicate":
+    now = utcnow()
+    values: dict[str, Any] = {"status": result, "siak_result_at": now,
+                              "siak_note": note or None}
+    if result == "duplicate" and application.clock_stopped_at is None:
         # SIAK ends the procedure here; the clock of a print-ready application runs
         # on until its first good print (models.batches.confirm_card).
-        application.stop_clock(application.siak_result_at)
-    _commit(actor, "siak_result", application, before)
+        values["clock_stopped_at"] = now
+    with atomic():
+        move(application, application.status, **values)
+        _audit(actor, "siak_result", application, before)
+
+
+def recheck_duplicate(application: Application, actor: User, note: str) -> None:
+    """The office resolved SIAK's duplicate with SIAK (e.g. the other record was
+    corrected centrally): the application goes back to `recorded`, so SIAK's answer
+    can be entered again; the note says how it was resolved. The service clock runs
+    on from where the duplicate stopped it, against the same deadline: the resident
+    is still waiting."""
+    require(actor, "application", STEP_ACTIONS["recheck_duplicate"])
+    _refuse_transition(application, "recheck_duplicate")
+    note = (note or "").strip()
+    if len(note) < MIN_REASON_LENGTH:
+        raise DomainError(_l("Write how the duplicate was resolved with SIAK (at least "
+                             "%(n)d characters).", n=MIN_REASON_LENGTH), field="note")
+    before = audit.snapshot(application)
+    with atomic():
+        move(application, "duplicate", status="recorded", siak_note=note[:255],
+             siak_result_at=None, clock_stopped_at=None)
+        _audit(actor, "recheck_duplicate", application, before)
 
 
 def _close(application: Application, actor: User, operation: str, reason: str) -> None:
@@ -228,17 +259,16 @@ def _close(application: Application, actor: User, operation: str, reason: str) -
     before = audit.snapshot(application)
     target = TRANSITIONS[operation][1]
     assert target is not None  # reject and cancel each have their one target state
-    application.status = target
-    if operation == "reject":
-        application.rejection_reason = reason[:255]
-    else:
-        application.cancel_reason = reason[:255]
-    application.closed_at = utcnow()
-    application.closed_by_id = actor.id
-    if application.print_batch_id and application.print_batch is not None and \
-            application.print_batch.status in ("draft", "submitted", "approved"):
-        application.print_batch_id = None
-    _commit(actor, operation, application, before)
+    reason_field = "rejection_reason" if operation == "reject" else "cancel_reason"
+    with atomic():
+        # Compared with the state the officer saw: a batch printed meanwhile (the
+        # application is then "printed") makes this one lose, and the other way round
+        # print_batch loses against an application closed first. A closed application
+        # leaves its (unprinted) batch; printed ones are past reject and cancel.
+        move(application, application.status, status=target,
+             **{reason_field: reason[:255]}, closed_at=utcnow(), closed_by_id=actor.id,
+             print_batch_id=None)
+        _audit(actor, operation, application, before)
 
 
 def reject(application: Application, actor: User, reason: str) -> None:

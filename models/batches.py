@@ -8,22 +8,22 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any, cast
+from typing import Any
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
-from sqlalchemy.engine import CursorResult
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from . import audit, numbering
 from .applications import MIN_REASON_LENGTH, Application, check_separation, status_label
-from .blanks import allocate_fifo, blank_event, in_check
+from .blanks import allocate_fifo, available_count, in_check, move_blanks
 from .cards import Card, issued_data
 from .db import db
 from .eligibility import eligibility
 from .errors import DomainError
 from .office_time import utcnow
 from .permissions import allowed, require
+from .transitions import JustProcessed, atomic, compare_and_set
 from .users import User
 
 BATCH_STATUSES = ("draft", "submitted", "approved", "rejected", "printed", "closed")
@@ -85,8 +85,8 @@ def _new_batch(actor: User) -> PrintBatch:
 
 
 def create_batch(actor: User) -> PrintBatch:
-    batch = _new_batch(actor)
-    db.session.commit()
+    with atomic():
+        batch = _new_batch(actor)
     return batch
 
 
@@ -100,20 +100,39 @@ def draft_of(actor: User) -> PrintBatch | None:
 
 def add_to_draft(applications: Iterable[Application], actor: User,
                  today: date | None = None) -> tuple[PrintBatch, list[str]]:
-    """Add to the actor's draft batch, opening one if needed; a refusal opens none."""
+    """Add to the actor's draft batch, opening one if needed; a refusal opens none.
+
+    Two first requests of one officer at the same moment: the batch number's sequence
+    makes the second wait; finding the first one's draft then, it changes nothing and
+    gets JustProcessed (never a second draft, never a duplicate number).
+    """
     try:
-        batch = draft_of(actor) or _new_batch(actor)
+        batch = draft_of(actor)
+        if batch is None:
+            batch = _new_batch(actor)
+            if db.session.execute(
+                    sa.select(PrintBatch.id).where(PrintBatch.status == "draft",
+                                                   PrintBatch.created_by_id == actor.id,
+                                                   PrintBatch.id != batch.id)).first():
+                raise JustProcessed()
         return batch, add_to_batch(batch, applications, actor, today)
     except Exception:
         db.session.rollback()
         raise
 
 
+def _hold_draft(batch: PrintBatch) -> None:
+    """Compare-and-set draft -> draft: the batch is still a draft, and stays one until
+    this transaction ends (a submit at the same moment waits, or has won)."""
+    compare_and_set(PrintBatch, batch.id, "draft", status="draft")
+
+
 def add_to_batch(batch: PrintBatch, applications: Iterable[Application], actor: User,
                  today: date | None = None) -> list[str]:
     """Add print-ready applications whose applicants may be printed today.
 
-    All or nothing: one unsuitable application refuses the whole request.
+    All or nothing: one unsuitable application refuses the whole request; one taken
+    into another batch, or closed, at the same moment makes it lose (JustProcessed).
     """
     require(actor, "application", "add_to_batch")
     _refuse_unless(batch, "draft")
@@ -132,13 +151,14 @@ def add_to_batch(batch: PrintBatch, applications: Iterable[Application], actor: 
             problems.append(f"{application.number}: {status.reason}")
     if problems:
         raise DomainError(" ".join(problems))
-    for application in applications:
-        before = audit.snapshot(application)
-        application.status = "batched"
-        application.print_batch_id = batch.id
-        audit.record(actor, "add_to_batch", application,
-                     changes=audit.diff(before, audit.snapshot(application)))
-    db.session.commit()
+    with atomic():
+        _hold_draft(batch)
+        befores = [audit.snapshot(a) for a in applications]
+        compare_and_set(Application, [a.id for a in applications], "print_ready",
+                        status="batched", print_batch_id=batch.id)
+        for application, before in zip(applications, befores, strict=True):
+            audit.record(actor, "add_to_batch", application,
+                         changes=audit.diff(before, audit.snapshot(application)))
     return [a.number for a in applications]
 
 
@@ -148,20 +168,29 @@ def remove_from_batch(batch: PrintBatch, application: Application, actor: User) 
     if application.print_batch_id != batch.id:
         raise DomainError(_l("%(n)s is not in this batch.", n=application.number))
     before = audit.snapshot(application)
-    application.status = "print_ready"
-    application.print_batch_id = None
-    audit.record(actor, "remove_from_batch", application,
-                 changes=audit.diff(before, audit.snapshot(application)))
-    db.session.commit()
+    with atomic():
+        _hold_draft(batch)
+        compare_and_set(Application, application.id, "batched",
+                        Application.print_batch_id == batch.id,
+                        status="print_ready", print_batch_id=None)
+        audit.record(actor, "remove_from_batch", application,
+                     changes=audit.diff(before, audit.snapshot(application)))
 
 
-def _transition(batch: PrintBatch, actor: User, action: str, target: str,
+def _transition(batch: PrintBatch, actor: User, action: str, expected: str, target: str,
                 **fields: Any) -> None:
+    """The batch `expected` -> `target` (a compare-and-set) with its audit entry."""
     before = audit.snapshot(batch)
-    batch.status = target
-    for key, value in fields.items():
-        setattr(batch, key, value)
+    compare_and_set(PrintBatch, batch.id, expected, status=target, **fields)
     audit.record(actor, action, batch, changes=audit.diff(before, audit.snapshot(batch)))
+
+
+def _in_batch(batch: PrintBatch) -> list[int]:
+    """The ids of the applications in `batch` now (read after its row is held)."""
+    return list(db.session.execute(
+        sa.select(Application.id).where(Application.print_batch_id == batch.id,
+                                        Application.status == "batched")
+        .order_by(Application.id)).scalars())
 
 
 def submit_batch(batch: PrintBatch, actor: User) -> None:
@@ -169,8 +198,10 @@ def submit_batch(batch: PrintBatch, actor: User) -> None:
     _refuse_unless(batch, "draft")
     if not batch.applications:
         raise DomainError(_l("An empty batch cannot be submitted."))
-    _transition(batch, actor, "submit", "submitted", submitted_at=utcnow())
-    db.session.commit()
+    with atomic():
+        _transition(batch, actor, "submit", "draft", "submitted", submitted_at=utcnow())
+        if not _in_batch(batch):  # its last application removed at the same moment
+            raise DomainError(_l("An empty batch cannot be submitted."))
 
 
 def decide_batch(batch: PrintBatch, actor: User, approve: bool, note: str | None) -> None:
@@ -182,75 +213,67 @@ def decide_batch(batch: PrintBatch, actor: User, approve: bool, note: str | None
     note = (note or "").strip()
     if not approve and len(note) < MIN_REASON_LENGTH:
         raise DomainError(_l("Write why the batch is rejected."), field="note")
-    _transition(batch, actor, "approve" if approve else "reject",
-                "approved" if approve else "rejected",
-                approved_by_id=actor.id, approved_at=utcnow(), decision_note=note or None)
-    if not approve:
-        for application in list(batch.applications):
-            application.status = "print_ready"
-            application.print_batch_id = None
-    db.session.commit()
-
-
-def _claim_for_printing(batch: PrintBatch) -> bool:
-    """Compare-and-set approved -> printed; also takes the write lock on SQLite, so
-    the blank selection below cannot interleave with another printer's."""
-    result = db.session.execute(
-        sa.update(PrintBatch).where(PrintBatch.id == batch.id,
-                                    PrintBatch.status == "approved")
-        .values(status="printed").execution_options(synchronize_session=False))
-    return cast(CursorResult[Any], result).rowcount == 1
+    with atomic():
+        _transition(batch, actor, "approve" if approve else "reject", "submitted",
+                    "approved" if approve else "rejected",
+                    approved_by_id=actor.id, approved_at=utcnow(),
+                    decision_note=note or None)
+        if not approve:
+            compare_and_set(Application, _in_batch(batch), "batched",
+                            Application.print_batch_id == batch.id,
+                            status="print_ready", print_batch_id=None)
 
 
 def print_batch(batch: PrintBatch, actor: User, override_reason: str | None = None,
                 today: date | None = None) -> list[Card]:
     """Allocate one blank per application (FIFO by serial) and create the cards.
 
-    Runs in one transaction: on any refusal nothing is allocated. The PDF is rendered
-    afterwards from the cards, so rendering again never touches the blanks.
+    Runs in one transaction of compare-and-sets: the batch approved -> printed, each
+    application batched -> printed (one rejected or cancelled at the same moment makes
+    the print lose), each blank available -> reserved. On any refusal nothing is
+    allocated. The PDF is rendered afterwards from the cards, so rendering again never
+    touches the blanks.
     """
     require(actor, "print_batch", "print")
     _refuse_unless(batch, "approved")
     applications = sorted(batch.applications, key=lambda a: a.id)
-    try:
+    for application in applications:
+        status = eligibility(application.applicant, on=today,
+                                      standard=application.standard)
+        if not status.may_print:
+            raise DomainError(f"{application.number}: {status.reason}")
+    seen_available = available_count()
+    with atomic():
+        # First the batch row: on SQLite this takes the write lock, so the blank
+        # selection below cannot interleave with another printer's.
+        now = utcnow()
+        compare_and_set(PrintBatch, batch.id, "approved", status="printed",
+                        printed_at=now, printed_by_id=actor.id)
+        befores = [audit.snapshot(a) for a in applications]
+        compare_and_set(Application, [a.id for a in applications], "batched",
+                        Application.print_batch_id == batch.id, status="printed")
         for application in applications:
             check_separation(application, actor, override_reason)
-            status = eligibility(application.applicant, on=today,
-                                          standard=application.standard)
-            if not status.may_print:
-                raise DomainError(f"{application.number}: {status.reason}")
-        if not _claim_for_printing(batch):
-            raise DomainError(_l("Print batch %(n)s has just been printed by someone else.",
-                                 n=batch.number))
-        blanks = allocate_fifo(len(applications))
+        blanks = allocate_fifo(len(applications), seen_available)
         if len(blanks) < len(applications):
             raise DomainError(_l("Not enough blanks: %(need)d needed, %(have)d available.",
                                  need=len(applications), have=len(blanks)))
-        now = utcnow()
+        move_blanks(blanks, "available", "reserved", "reserved", actor,
+                    f"batch {batch.number}", now)
         cards = []
-        for application, blank in zip(applications, blanks, strict=True):
-            blank_event(blank, "reserved", "reserved", actor, f"batch {batch.number}", now)
+        for application, before, blank in zip(applications, befores, blanks, strict=True):
             card = Card(application_id=application.id, blank_id=blank.id, batch_id=batch.id,
                         status="printed", printed_at=now, printed_by_id=actor.id,
                         printed_data=issued_data(application, now))
             db.session.add(card)
-            before = audit.snapshot(application)
-            application.status = "printed"
             audit.record(actor, "print", application,
                          changes=audit.diff(before, audit.snapshot(application)) |
                          {"blank": [None, blank.serial]})
             cards.append(card)
         db.session.flush()
-        batch.status = "printed"
-        batch.printed_at = now
-        batch.printed_by_id = actor.id
         audit.record(actor, "print", batch,
                      changes={"status": ["approved", "printed"],
                               "serials": [b.serial for b in blanks]})
-        db.session.commit()
-    except Exception:
-        db.session.rollback()
-        raise
     return cards
 
 
@@ -259,55 +282,71 @@ def attach_pdf(batch: PrintBatch, actor: User, path: str, sha256: str) -> None:
     require(actor, "print_batch", "print")
     _refuse_unless(batch, "printed", "closed")
     before = audit.snapshot(batch)
-    batch.pdf_path, batch.pdf_sha256 = path, sha256
-    audit.record(actor, "render_pdf", batch, changes=audit.diff(before, audit.snapshot(batch)))
-    db.session.commit()
+    with atomic():
+        compare_and_set(PrintBatch, batch.id, ("printed", "closed"),
+                        pdf_path=path, pdf_sha256=sha256)
+        audit.record(actor, "render_pdf", batch,
+                     changes=audit.diff(before, audit.snapshot(batch)))
 
 
 def confirm_card(card: Card, actor: User, good: bool, *, storage_location: str | None = None,
                  reason: str | None = None) -> None:
     """After printing: a good card goes into custody, a spoiled one frees its
-    application for another print and its blank is written off with the reason."""
+    application for another print and its blank is written off with the reason.
+
+    Compare-and-sets, in this order: the batch is still printed (held, so the last
+    confirmation closes it exactly once), the card printed -> stored | spoiled, its
+    blank reserved -> used | spoiled, its application still printed (-> print_ready
+    when spoiled). Of two confirmations of one card at the same moment, one wins; the
+    other gets JustProcessed and changes nothing.
+    """
     require(actor, "print_batch", "confirm")
     if card.status != "printed" or card.confirmed_at is not None:
         raise DomainError(_l("Card on blank %(s)s has already been confirmed.",
                              s=card.blank.serial))
     now = utcnow()
     application = card.application
-    before_app = audit.snapshot(application)
+    blank = card.blank
+    batch = card.batch
     if good:
         location = " ".join((storage_location or "").split()).upper()
         if not location:
             raise DomainError(_l("Write where the card is kept (e.g. LEMARI A / RAK 2)."),
                               field="storage_location")
-        blank_event(card.blank, "used", "used", actor, None, now)
-        card.status = "stored"
-        card.storage_location = location[:60]
-        card.stored_at = now
-        application.stop_clock(card.printed_at)
+        card_values = {"status": "stored", "storage_location": location[:60],
+                       "stored_at": now}
+        app_values: dict[str, Any] = {"status": "printed"}
+        if application.clock_stopped_at is None:
+            app_values["clock_stopped_at"] = card.printed_at
     else:
         reason = (reason or "").strip()
         if len(reason) < MIN_REASON_LENGTH:
             raise DomainError(_l("Write why the card is spoiled."), field="reason")
-        blank_event(card.blank, "spoiled", "spoiled", actor, reason[:255], now)
-        card.status = "spoiled"
-        card.spoil_reason = reason[:255]
-        application.status = "print_ready"
-        application.print_batch_id = None
-    card.confirmed_at = now
-    card.confirmed_by_id = actor.id
-    audit.record(actor, "confirm_good" if good else "spoil", card,
-                 changes={"blank": card.blank.serial, "status": ["printed", card.status],
-                          **({"reason": reason} if not good else
-                             {"storage_location": card.storage_location})})
-    app_changes = audit.diff(before_app, audit.snapshot(application))
-    if app_changes:
-        audit.record(actor, "card_confirmed", application, changes=app_changes)
-    batch = card.batch
-    db.session.flush()
-    if all(c.confirmed_at is not None for c in batch.cards):
-        _transition(batch, actor, "close", "closed")
-    db.session.commit()
+        card_values = {"status": "spoiled", "spoil_reason": reason[:255]}
+        app_values = {"status": "print_ready", "print_batch_id": None}
+    before_app = audit.snapshot(application)
+    with atomic():
+        compare_and_set(PrintBatch, batch.id, "printed", status="printed")
+        compare_and_set(Card, card.id, "printed", Card.confirmed_at.is_(None),
+                        confirmed_at=now, confirmed_by_id=actor.id, **card_values)
+        if good:
+            move_blanks([blank], "reserved", "used", "used", actor, None, now)
+        else:
+            move_blanks([blank], "reserved", "spoiled", "spoiled", actor, reason[:255], now)
+        compare_and_set(Application, application.id, "printed", **app_values)
+        audit.record(actor, "confirm_good" if good else "spoil", card,
+                     changes={"blank": blank.serial, "status": ["printed", card.status],
+                              **({"reason": reason} if not good else
+                                 {"storage_location": card.storage_location})})
+        app_changes = audit.diff(before_app, audit.snapshot(application))
+        if app_changes:
+            audit.record(actor, "card_confirmed", application, changes=app_changes)
+        db.session.flush()
+        unconfirmed = db.session.execute(
+            sa.select(sa.func.count(Card.id)).where(Card.batch_id == batch.id,
+                                                    Card.confirmed_at.is_(None))).scalar()
+        if not unconfirmed:
+            _transition(batch, actor, "close", "printed", "closed")
 
 
 

@@ -19,6 +19,7 @@ from .errors import DomainError
 from .office_time import office_day_range, office_today, to_utc, utcnow
 from .permissions import require
 from .standard import current_standard
+from .transitions import JustProcessed, compare_and_set
 from .users import User
 
 BLANK_STATUSES = ("available", "reserved", "used", "spoiled", "lost", "returned", "destroyed")
@@ -184,29 +185,55 @@ def receive_blanks(receipt: BlankReceipt, actor: User) -> BlankReceipt:
         audit.record(actor, "create", receipt,
                      changes=audit.diff(None, audit.snapshot(receipt)))
         db.session.commit()
+    except sa.exc.IntegrityError as exc:
+        # Checked above, so only a receipt of the same serials or reference recorded
+        # by someone else at the same moment gets here.
+        db.session.rollback()
+        raise JustProcessed() from exc
     except Exception:
         db.session.rollback()
         raise
     return receipt
 
 
+def move_blanks(blanks: Iterable[Blank], expected: str, kind: str, to_status: str,
+                actor: User | None, reason: str | None = None,
+                at: datetime | None = None) -> None:
+    """Blanks `expected` -> `to_status` as one compare-and-set over all of them (the
+    loser of a race gets JustProcessed and the caller rolls back), each with its event."""
+    blanks = list(blanks)
+    at = at or utcnow()
+    compare_and_set(Blank, [b.id for b in blanks], expected, status=to_status,
+                    status_reason=reason)
+    db.session.add_all([
+        BlankEvent(blank_id=b.id, kind=kind, from_status=expected, to_status=to_status,
+                   user_id=getattr(actor, "id", None), reason=reason, at=at)
+        for b in blanks])
+
+
 def blank_event(blank: Blank, kind: str, to_status: str, actor: User | None,
-                 reason: str | None = None, at: datetime | None = None) -> None:
-    db.session.add(BlankEvent(blank_id=blank.id, kind=kind, from_status=blank.status,
-                              to_status=to_status, user_id=getattr(actor, "id", None),
-                              reason=reason, at=at or utcnow()))
-    blank.status = to_status
-    blank.status_reason = reason
+                reason: str | None = None, at: datetime | None = None) -> None:
+    """One blank from the status it had when read (a compare-and-set: move_blanks)."""
+    move_blanks([blank], blank.status, kind, to_status, actor, reason, at)
 
 
-def allocate_fifo(n: int) -> list[Blank]:
+def allocate_fifo(n: int, seen_available: int | None = None) -> list[Blank]:
     """The first `n` available blanks by serial (first in, first out), locked for this
-    transaction on PostgreSQL; on SQLite the caller already holds the write lock."""
+    transaction on PostgreSQL; on SQLite the caller already holds the write lock.
+    The caller reserves them (move_blanks, a compare-and-set).
+
+    `seen_available`: the available count the caller read before its transaction
+    took its locks. Finding fewer than `n` when that count was enough means another
+    officer took or wrote off blanks meanwhile: JustProcessed, not a stock shortage.
+    """
     q = (sa.select(Blank).where(Blank.status == "available")
          .order_by(Blank.serial).limit(n))
     if db.session.get_bind().dialect.name == "postgresql":
         q = q.with_for_update(skip_locked=True)
-    return list(db.session.execute(q).scalars())
+    blanks = list(db.session.execute(q).scalars())
+    if len(blanks) < n and seen_available is not None and seen_available >= n:
+        raise JustProcessed()
+    return blanks
 
 
 STOCK_OUT_KINDS = ("used", "spoiled", "lost", "returned")
@@ -295,11 +322,15 @@ def write_off(blanks: Iterable[Blank], actor: User, kind: str, reason: str) -> i
     if bad:
         raise DomainError(_l("Only available blanks can be written off: %(s)s.",
                              s=", ".join(bad[:10])))
-    for blank in blanks:
-        blank_event(blank, kind, kind, actor, reason[:255])
-    audit.record(actor, kind, object_type="blank",
-                 changes={"serials": [b.serial for b in blanks], "reason": reason})
-    db.session.commit()
+    try:
+        # A blank reserved by a printer meanwhile makes the whole write-off lose.
+        move_blanks(blanks, "available", kind, kind, actor, reason[:255])
+        audit.record(actor, kind, object_type="blank",
+                     changes={"serials": [b.serial for b in blanks], "reason": reason})
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        raise
     return len(blanks)
 
 
@@ -313,12 +344,16 @@ def destroy_spoiled(blanks: Iterable[Blank], actor: User, note: str) -> list[str
     if bad:
         raise DomainError(_l("Only spoiled blanks can be destroyed: %(s)s.",
                              s=", ".join(bad[:10])))
-    for blank in blanks:
-        blank_event(blank, "destroyed", "destroyed", actor, (note or "").strip()[:255])
     serials = [b.serial for b in blanks]
-    audit.record(actor, "destroy", object_type="blank",
-                 changes={"serials": serials, "note": note})
-    db.session.commit()
+    try:
+        move_blanks(blanks, "spoiled", "destroyed", "destroyed", actor,
+                    (note or "").strip()[:255])
+        audit.record(actor, "destroy", object_type="blank",
+                     changes={"serials": serials, "note": note})
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        raise
     return serials
 
 

@@ -23,6 +23,7 @@ from .errors import DomainError
 from .office_time import office_date, office_today, utcnow
 from .permissions import require
 from .residents import Applicant
+from .transitions import atomic, compare_and_set
 from .users import User
 
 CARD_STATUSES = ("printed", "stored", "handed_over", "spoiled")
@@ -91,9 +92,9 @@ def move_card(card: Card, actor: User, storage_location: str) -> None:
     if not location:
         raise DomainError(_l("Write where the card is kept."), field="storage_location")
     before = audit.snapshot(card)
-    card.storage_location = location[:60]
-    audit.record(actor, "store", card, changes=audit.diff(before, audit.snapshot(card)))
-    db.session.commit()
+    with atomic():
+        compare_and_set(Card, card.id, "stored", storage_location=location[:60])
+        audit.record(actor, "store", card, changes=audit.diff(before, audit.snapshot(card)))
 
 
 def make_verification_code(secret: str) -> str:
@@ -139,21 +140,21 @@ def hand_over(card: Card, actor: User, *, receiver_name: str, relation: str,
                              "applicant."), field="authority_letter")
     before = audit.snapshot(card)
     now = utcnow()
-    card.status = "handed_over"
-    card.receiver_name = name
-    card.receiver_relation = relation
-    card.receiver_id_checked = True
-    card.authority_letter = relation != "self"
-    card.handed_over_at = now
-    card.handed_over_by_id = actor.id
-    card.verification_code = make_verification_code(secret)
     application = card.application
     before_app = audit.snapshot(application)
-    application.status = "handed_over"
-    audit.record(actor, "hand_over", card, changes=audit.diff(before, audit.snapshot(card)))
-    audit.record(actor, "hand_over", application,
-                 changes=audit.diff(before_app, audit.snapshot(application)))
-    db.session.commit()
+    with atomic():
+        # Compare-and-sets: the card stored -> handed_over, its application printed ->
+        # handed_over. Of two handovers at the same moment one wins; the other keeps
+        # neither its receiver nor its receipt's code.
+        compare_and_set(Card, card.id, "stored", status="handed_over", receiver_name=name,
+                        receiver_relation=relation, receiver_id_checked=True,
+                        authority_letter=relation != "self", handed_over_at=now,
+                        handed_over_by_id=actor.id,
+                        verification_code=make_verification_code(secret))
+        compare_and_set(Application, application.id, "printed", status="handed_over")
+        audit.record(actor, "hand_over", card, changes=audit.diff(before, audit.snapshot(card)))
+        audit.record(actor, "hand_over", application,
+                     changes=audit.diff(before_app, audit.snapshot(application)))
     return card
 
 

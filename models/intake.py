@@ -45,7 +45,12 @@ def open_application(applicant: Applicant, actor: User, *, f102_complete: bool,
     try:
         application.validate()  # one open application per applicant
         now = utcnow()
+        # The receipt number's sequence row is taken first: it also makes two intakes
+        # of one day wait for each other, so the checks are made again on what the
+        # other one committed (one open application, one new card per resident).
         application.number = numbering.day_number(Application.number, numbering.RECEIPT)
+        application.validate()
+        _refuse_second_card(applicant)
         application.status = "submitted"
         application.standard_id = standard.id
         application.standard = standard

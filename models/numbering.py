@@ -1,13 +1,23 @@
 """Human-readable numbers: receipts (KTP-YYMMDD-NNNN), print batches (CTK-YYMMDD-NNN),
-complaint tickets, and unguessable codes. Days are the office's (WITA) days."""
+complaint tickets, and unguessable codes. Days are the office's (WITA) days.
+
+Day numbers come from the `number_sequence` table (one row per prefix and office day),
+taken with one INSERT ... ON CONFLICT DO UPDATE ... RETURNING inside the caller's
+transaction: two simultaneous intakes get different numbers (the second waits for the
+first to commit or roll back), and a refused operation gives its number back.
+"""
 
 from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import Mapped, mapped_column
 
 from .db import db
 from .office_time import office_today
@@ -26,13 +36,49 @@ TICKET_PREFIX = "ADU"
 CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
 
 
-def day_number(column: Any, fmt: NumberFormat) -> str:
-    """The next free number PREFIX-YYMMDD-NNN… of the office's day in `column`
-    (its unique constraint catches a concurrent duplicate)."""
-    head = f"{fmt.prefix}-{office_today():%y%m%d}-"
+class NumberSequence(db.Model):
+    """The last number given out for one prefix on one office day."""
+
+    __tablename__ = "number_sequence"
+
+    name: Mapped[str] = mapped_column(sa.String(10), primary_key=True)
+    day: Mapped[date] = mapped_column(primary_key=True)
+    last: Mapped[int] = mapped_column(default=0)
+
+
+def _highest_taken(column: Any, head: str) -> int:
+    """The highest sequence number already in `column` for this prefix and day
+    (numbers given before the sequence table existed, or entered by hand)."""
     last = db.session.execute(sa.select(sa.func.max(column)).where(column.like(head + "%"))
                               ).scalar()
-    seq = int(last.rsplit("-", 1)[1]) + 1 if last else 1
+    try:
+        return int(last.rsplit("-", 1)[1]) if last else 0
+    except ValueError:
+        return 0
+
+
+def next_in_sequence(name: str, day: date, at_least: int = 1) -> int:
+    """Take the next number of sequence (`name`, `day`): one atomic upsert, so two
+    transactions never get the same one. It is never below `at_least`."""
+    table = NumberSequence.__table__
+    dialect = db.session.get_bind().dialect.name
+    insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    bumped = table.c.last + 1
+    statement = insert(table).values(name=name, day=day, last=at_least)
+    statement = statement.on_conflict_do_update(
+        index_elements=[table.c.name, table.c.day],
+        set_={"last": sa.case((bumped < statement.excluded.last, statement.excluded.last),
+                              else_=bumped)},
+    ).returning(table.c.last)
+    return int(db.session.execute(statement).scalar_one())
+
+
+def day_number(column: Any, fmt: NumberFormat) -> str:
+    """The next number PREFIX-YYMMDD-NNN… of the office's day for `column` (which
+    holds the numbers; its unique constraint stays the last safeguard)."""
+    today = office_today()
+    head = f"{fmt.prefix}-{today:%y%m%d}-"
+    seq = next_in_sequence(fmt.prefix, today, _highest_taken(column, head) + 1)
     return f"{head}{seq:0{fmt.width}d}"
 
 
