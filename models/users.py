@@ -293,7 +293,7 @@ def _validate_account(username: str, role: str | None, nip: str | None) -> str:
         raise DomainError(_l("Unknown role %(role)s.", role=role), field="role")
     if db.session.execute(sa.select(User.id).where(User.username == username)).first():
         raise DomainError(_l("Username %(u)s is already taken.", u=username), field="username")
-    if nip and (not nip.isdigit() or len(nip) != 18):
+    if nip and (not (nip.isascii() and nip.isdigit()) or len(nip) != 18):
         raise DomainError(_l("NIP must be exactly 18 digits."), field="nip")
     return username
 
@@ -372,12 +372,12 @@ def activate(username: str, code: str, password: str) -> User:
     """The user sets their own password with the activation code: one scrypt check of
     the code whatever the username, so the page tells no one which accounts exist."""
     user = _find(username)
-    usable = (user is not None and user.active and user.activation_hash is not None
-              and user.activation_expires_at is not None
-              and user.activation_expires_at > utcnow())
-    ok = check_password_hash(user.activation_hash if usable else _DUMMY_HASH,
-                             normalise_code(code))
-    if not (usable and ok):
+    stored = None
+    if (user is not None and user.active and user.activation_expires_at is not None
+            and user.activation_expires_at > utcnow()):
+        stored = user.activation_hash
+    ok = check_password_hash(stored or _DUMMY_HASH, normalise_code(code))
+    if user is None or stored is None or not ok:
         audit.record_now(None, "activation_failed", object_type="user",
                          object_id=user.id if user else None,
                          changes={"username": (username or "")[:64]})
@@ -424,7 +424,7 @@ def update_user(actor: User, user: User, *, full_name: str, role: str, nip: str 
     require(actor, "user", "edit")
     if role not in ROLES:
         raise DomainError(_l("Unknown role %(role)s.", role=role), field="role")
-    if nip and (not nip.isdigit() or len(nip) != 18):
+    if nip and (not (nip.isascii() and nip.isdigit()) or len(nip) != 18):
         raise DomainError(_l("NIP must be exactly 18 digits."), field="nip")
     if actor.id == user.id and (not active or role != user.role):
         raise DomainError(_l("You cannot deactivate your own account or change its role."))
@@ -574,7 +574,7 @@ def totp_uri(user: User) -> str:
 def _check_totp(user: User, code: str) -> bool:
     """A 6-digit code of this, the previous or the next 30-second step, never one
     used before (the last accepted step is stored)."""
-    code = "".join(c for c in (code or "") if c.isdigit())
+    code = "".join(c for c in (code or "") if "0" <= c <= "9")
     if not user.totp_secret or len(code) != 6:
         return False
     totp = pyotp.TOTP(user.totp_secret)
@@ -689,8 +689,9 @@ def authenticate(username: str, password: str) -> User:
     now = utcnow()
     password = (password or "")[:MAX_PASSWORD_LENGTH + 1]
     user = _find(username)
-    usable = user is not None and bool(user.password_hash)
-    ok = check_password_hash(user.password_hash if usable else _DUMMY_HASH, password)
+    stored = user.password_hash if user is not None else None
+    usable = bool(stored)
+    ok = check_password_hash(stored or _DUMMY_HASH, password)
     ok = ok and usable and len(password) <= MAX_PASSWORD_LENGTH
     if user is None:
         audit.record_now(None, "login_failed", object_type="user",
@@ -776,7 +777,7 @@ def end_session(user: User, reason: str) -> None:
 def load_user_by_session_id(session_id: str) -> User | None:
     """Flask-Login's user loader: '<id>:<token>', token compared in constant time."""
     user_id, _, token = (session_id or "").partition(":")
-    if not user_id.isdigit() or not token:
+    if not (user_id.isascii() and user_id.isdigit()) or len(user_id) > 10 or not token:
         return None
     user = db.session.get(User, int(user_id))
     if user is None or not user.active or user.role is None:

@@ -1,5 +1,6 @@
-"""accounts: activation codes, TOTP and recovery codes, role grants, browser-bound
-sessions; role and password stay empty until confirmed and set
+"""accounts: activation codes, TOTP, recovery codes, role grants, bound sessions
+
+Role and password stay empty until the head of office confirms and the user sets one.
 
 Revision ID: 0005
 Revises: 0004
