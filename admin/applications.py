@@ -242,6 +242,15 @@ class ApplicationView(IndexedSearchMixin, SecuredModelView):
                 application, actor(), form.result.data or "", form.note.data),
             _("SIAK result of %(n)s saved."))
 
+    @expose("/recheck/", methods=("POST",))
+    @requires("application", "siak_result")
+    def recheck_view(self) -> t.Any:
+        return self._step(
+            "recheck_duplicate",
+            lambda application, form: applications.recheck_duplicate(
+                application, actor(), form.note.data),
+            _("Duplicate of %(n)s re-checked: back to recorded for SIAK's answer."))
+
     @expose("/reject/", methods=("POST",))
     @requires("application", "reject")
     def reject_view(self) -> t.Any:

@@ -143,9 +143,21 @@ class CancelForm(ReasonForm):
     reason = _reason("cancel_reason")
 
 
+class RecheckForm(FlaskForm):
+    """How SIAK's duplicate was resolved with SIAK (back to recorded)."""
+
+    Meta = TranslatedMeta  # WTForms' own messages in the user's language
+
+    note = StringField(_l("How it was resolved with SIAK (at least %(n)d characters)",
+                          n=MIN_REASON_LENGTH), id="recheck_note",
+                       validators=[Length(max=255)],
+                       render_kw={"minlength": MIN_REASON_LENGTH, "maxlength": 255})
+
+
 STEP_FORMS: dict[str, type[FlaskForm]] = {
     "record": RecordForm,
     "siak_result": SiakResultForm,
+    "recheck_duplicate": RecheckForm,
     "reject": RejectForm,
     "cancel": CancelForm,
 }

@@ -291,7 +291,7 @@ def test_application_page_says_no_disruption_for_the_normal_limit(app, recording
     html = recording_operator.client.get(
         f"/admin/application/details/?id={application.id}").get_data(as_text=True)
     assert 'data-testid="clock-disruption"' in html
-    assert "Tanpa gangguan" in html
+    assert "Tidak ada: berlaku batas waktu biasa." in html
 
 
 # ------------------------------------------------------------------ disruption screens
@@ -375,17 +375,19 @@ def test_confirm_list_action_for_the_head_only(app, head_of_division):
 # ------------------------------------------------------------------ races
 
 
-def _race(app, work) -> list[object]:
-    """Run `work()` in two threads at the same moment, each with its own app context
-    (own session and connection); return what each answered."""
+def _race(app, load, work) -> list[object]:
+    """In two threads, each with its own app context (own session and connection):
+    `load()` the record (both see it as it was), then `work(record)` at the same
+    moment; return what each answered."""
     results: list[object] = []
     barrier = threading.Barrier(2)
 
     def worker() -> None:
         with app.app_context():
             try:
+                record = load()
                 barrier.wait()
-                results.append(work())
+                results.append(work(record))
             except DomainError as exc:
                 results.append(exc)
             finally:
@@ -415,16 +417,19 @@ def test_two_confirmations_at_once_confirm_once(app):
         d = Disruption(kind="network", description="Putus pagi",
                        started_at=wita("2026-03-04 10:10"), ended_at=wita("2026-03-04 10:40"))
         open_disruption(d, operator)
-    d_id, since = d.id, _last_audit_id()
+    d_id, app_id, since = d.id, application.id, _last_audit_id()
     db.session.remove()
 
-    def work() -> object:
+    def load() -> Disruption:
         disruption = db.session.get(Disruption, d_id)  # each sees it unconfirmed
         assert disruption.confirmed_at is None
+        return disruption
+
+    def work(disruption: Disruption) -> object:
         with simulated(lambda: wita("2026-03-04 15:00")):
             return confirm_disruption(disruption, user_of("head_of_division"))
 
-    results = _race(app, work)
+    results = _race(app, load, work)
     _one_won(results)
     lost = next(r for r in results if isinstance(r, DomainError))
     assert JUST_PROCESSED_ID in str(lost.message).lower()
@@ -432,7 +437,7 @@ def test_two_confirmations_at_once_confirm_once(app):
     actions = db.session.execute(sa.select(AuditEntry.action).where(
         AuditEntry.id > since)).scalars().all()
     assert sorted(actions) == ["confirm", "sla_extended"]  # nothing of the loser's
-    assert db.session.get(Application, application.id).sla_hours == 24
+    assert db.session.get(Application, app_id).sla_hours == 24
 
 
 def test_close_against_close_closes_once(app):
@@ -442,12 +447,13 @@ def test_close_against_close_closes_once(app):
     d_id, since = d.id, _last_audit_id()
     db.session.remove()
 
-    def work() -> object:
+    def load() -> Disruption:
         disruption = db.session.get(Disruption, d_id)
         assert disruption.ended_at is None
-        return close_disruption(disruption, user_of("recording_operator"))
+        return disruption
 
-    results = _race(app, work)
+    results = _race(app, load,
+                    lambda d: close_disruption(d, user_of("recording_operator")))
     _one_won(results)
     lost = next(r for r in results if isinstance(r, DomainError))
     assert JUST_PROCESSED_ID in str(lost.message).lower()
@@ -573,12 +579,11 @@ def test_duplicate_recheck_step_on_the_application_page(app, recording_operator)
     page = recording_operator.client.get(url).get_data(as_text=True)
     assert 'data-testid="step-recheck"' in page
     step = f"/admin/application/recheck/?id={application.id}"
-    short = recording_operator.post(step, {"recheck_note": "ok"}, token_from=url)
+    short = recording_operator.post(step, {"note": "ok"}, token_from=url)
     assert short.status_code == 200
-    assert 'data-testid="error-recheck_note"' in short.get_data(as_text=True) or \
-        "minimal" in short.get_data(as_text=True)
+    assert 'data-testid="error-note"' in short.get_data(as_text=True)
     assert db.session.get(Application, application.id).status == "duplicate"
-    done = recording_operator.post(step, {"recheck_note": "Sudah diselesaikan di SIAK"},
+    done = recording_operator.post(step, {"note": "Sudah diselesaikan di SIAK"},
                                    token_from=url)
     assert done.status_code == 302
     db.session.expire_all()
