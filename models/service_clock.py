@@ -22,6 +22,7 @@ How the standard is read here (DESIGN §4, issue 8):
 
 from __future__ import annotations
 
+import typing as t
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
@@ -404,7 +405,7 @@ def clock(application: Application, now: datetime | None = None) -> Clock:
         disruption = running
     end = application.clock_stopped_at
     stopped = end is not None
-    reference = end if stopped else now
+    reference = end if end is not None else now
     remaining = deadline - reference
     breached = remaining < timedelta(0)
     closed_early = application.status in ("rejected", "cancelled") and not stopped
@@ -445,16 +446,18 @@ def clock_view(application: Application, now: datetime | None = None) -> ClockVi
     deadline = format_datetime(c.deadline, zone_label=True)
     given = str(c.disruption) if c.disruption is not None else None
     given_id = c.disruption.id if c.disruption is not None else None
-    extra = {"hours": c.hours, "disruption": given, "disruption_id": given_id}
+
+    def view(text: t.Any, overdue: bool, reason: str | None, running: bool) -> ClockView:
+        return ClockView(deadline, str(text), overdue, reason, running, c.hours, given,
+                         given_id)
+
     if c.remaining is None:  # rejected or cancelled before the limit
-        return ClockView(deadline, str(_l("Closed: no service promise pending.")), False,
-                         None, False, **extra)
+        return view(_l("Closed: no service promise pending."), False, None, False)
     left = duration_text(c.remaining)
     if c.stopped:
         text = (_l("Finished late, %(t)s over the limit.", t=left) if c.breached else
                 _l("Finished on time, %(t)s before the limit.", t=left))
-        return ClockView(deadline, str(text), c.breached, c.breach_reason, False, **extra)
+        return view(text, c.breached, c.breach_reason, False)
     if c.breached:
-        return ClockView(deadline, str(_l("Overdue by %(t)s", t=left)), True,
-                         c.breach_reason, True, **extra)
-    return ClockView(deadline, str(_l("%(t)s left", t=left)), False, None, True, **extra)
+        return view(_l("Overdue by %(t)s", t=left), True, c.breach_reason, True)
+    return view(_l("%(t)s left", t=left), False, None, True)
