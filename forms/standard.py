@@ -13,7 +13,14 @@ from wtforms.fields import (
     StringField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, ValidationError
+from wtforms.validators import (
+    DataRequired,
+    InputRequired,
+    Length,
+    NumberRange,
+    Optional,
+    ValidationError,
+)
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from models import codes
@@ -107,6 +114,10 @@ class ServiceStandardForm(FlaskForm):
                                        validators=[InputRequired(), NumberRange(0, 100_000)])
     complaint_response_days = IntegerField(_l("Complaint response time (days)"),
                                            validators=[InputRequired(), NumberRange(1, 60)])
+    # Left out of a post: the value in force is kept (models.standard.publish_version).
+    complaint_resolution_working_days = IntegerField(
+        _l("Complaint resolution time (working days)"),
+        validators=[Optional(), NumberRange(1, 60)])
     uncollected_flag_days = IntegerField(_l("Flag uncollected cards after (days)"),
                                          validators=[InputRequired(), NumberRange(1, 365)])
 

@@ -1,5 +1,6 @@
 """Human-readable numbers: receipts (KTP-YYMMDD-NNNN), print batches (CTK-YYMMDD-NNN),
-complaint tickets, and unguessable codes. Days are the office's (WITA) days.
+complaint tickets (ADU-YYMM-NNNN, numbered per month), and unguessable codes. Days and
+months are the office's (WITA).
 
 Day numbers come from the `number_sequence` table (one row per prefix and office day),
 taken with one INSERT ... ON CONFLICT DO UPDATE ... RETURNING inside the caller's
@@ -31,7 +32,8 @@ class NumberFormat:
 
 RECEIPT = NumberFormat("KTP", 4)  # an application's receipt, e.g. KTP-261124-0001
 BATCH = NumberFormat("CTK", 3)  # a print batch, e.g. CTK-261124-001
-TICKET_PREFIX = "ADU"
+TICKET = NumberFormat("ADU", 4)  # a complaint's ticket, per month, e.g. ADU-2612-0042
+TICKET_PREFIX = TICKET.prefix
 # Capitals and digits without look-alikes (0/O, 1/I/L).
 CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
 
@@ -87,6 +89,17 @@ def random_code(nbytes: int = 5) -> str:
     return "".join(secrets.choice(CODE_ALPHABET) for _ in range(nbytes * 8 // 5))
 
 
-def ticket_number() -> str:
-    """A complaint's public ticket, e.g. ADU-7KQ2M4XP."""
-    return f"{TICKET_PREFIX}-{random_code(5)}"
+def month_number(column: Any, fmt: NumberFormat) -> str:
+    """The next number PREFIX-YYMM-NNNN of the office's month (WITA) for `column`: the
+    same sequence table, one row per prefix and month (keyed by the month's first day)."""
+    today = office_today()
+    head = f"{fmt.prefix}-{today:%y%m}-"
+    seq = next_in_sequence(fmt.prefix, today.replace(day=1),
+                           _highest_taken(column, head) + 1)
+    return f"{head}{seq:0{fmt.width}d}"
+
+
+def ticket_number(column: Any) -> str:
+    """A complaint's public ticket, digits a resident can read over the phone:
+    ADU-YYMM-NNNN (month in WITA), e.g. ADU-2612-0042. `column` holds the tickets."""
+    return month_number(column, TICKET)

@@ -65,7 +65,9 @@ DOMAIN_ACTIONS: dict[str, tuple[str, ...]] = {
     "blank": ("destroy",),
     "print_batch": ("submit", "approve", "print", "confirm"),
     "card": ("store", "hand_over", "spoil"),
-    "complaint": ("respond",),
+    # respond/resolve: the handling roles (an officer on what is assigned to them);
+    # assign: the head of division (models.complaints).
+    "complaint": ("respond", "assign", "resolve"),
     "evaluation_report": ("generate", "acknowledge"),
     # The administrator never sets a password: a reset issues an activation code.
     "user": ("reset_password", "deactivate", "unlock"),
@@ -92,7 +94,7 @@ MATRIX: dict[str, dict[str, set[str]]] = {
         # No generic edit: an application changes only through its steps.
         "application": {"list", "view", "create", "record", "siak_result",
                         "reject", "cancel"},
-        "complaint": {"list", "view", "create"},
+        "complaint": {"list", "view", "create", "respond", "resolve"},
         "disruption": {"list", "view", "create", "close"},
         "service_standard": set(READ),
     },
@@ -103,7 +105,7 @@ MATRIX: dict[str, dict[str, set[str]]] = {
         "card": {"list", "view", "store", "hand_over", "spoil"},
         "blank": set(READ),
         "blank_receipt": {"list", "view", "create"},
-        "complaint": {"list", "view", "create"},
+        "complaint": {"list", "view", "create", "respond", "resolve"},
         "disruption": {"list", "view", "create", "close"},
         "printer": {"list", "view", "create", "edit"},
         "service_standard": set(READ),
@@ -112,16 +114,19 @@ MATRIX: dict[str, dict[str, set[str]]] = {
         **{e: set(READ_EXPORT) for e in OPERATIONAL},
         "print_batch": READ_EXPORT | {"approve"},
         "blank": READ_EXPORT | {"destroy"},
-        "complaint": READ_EXPORT | {"edit", "respond"},
+        "complaint": READ_EXPORT | {"create", "edit", "respond", "assign", "resolve"},
         "disruption": READ_EXPORT | {"create", "close", "confirm"},
         "evaluation_report": READ | {"generate"},
         "audit_entry": set(READ_EXPORT),
         "role_grant": set(READ),
         "service_standard": set(READ),
     },
-    SECRETARY: {k: set(v) for k, v in _OVERSIGHT.items()},
+    # Oversight reads; any role but the administrator records a complaint it receives.
+    SECRETARY: {**{k: set(v) for k, v in _OVERSIGHT.items()},
+                "complaint": READ_EXPORT | {"create"}},
     HEAD_OF_OFFICE: {
         **{k: set(v) for k, v in _OVERSIGHT.items()},
+        "complaint": READ_EXPORT | {"create"},
         "evaluation_report": READ | {"acknowledge"},
         "role_grant": READ | {"confirm", "refuse"},
     },

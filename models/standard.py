@@ -65,7 +65,9 @@ SEED_STANDARD = {
         "8. Evaluasi Kinerja Pelaksana: 1 bulan sekali."
     ),
     "low_stock_threshold": 50,
-    "complaint_response_days": 5,
+    # SP4N-LAPOR! practice: a first response within 3 days, resolved within 5 working days.
+    "complaint_response_days": 3,
+    "complaint_resolution_working_days": 5,
     "uncollected_flag_days": 30,
 }
 
@@ -91,7 +93,9 @@ class ServiceStandard(db.Model):
     service_delivery_text: Mapped[str] = mapped_column(sa.Text)
     internal_management_text: Mapped[str] = mapped_column(sa.Text)
     low_stock_threshold: Mapped[int]
-    complaint_response_days: Mapped[int]
+    complaint_response_days: Mapped[int]  # first response, calendar days
+    complaint_resolution_working_days: Mapped[int] = mapped_column(default=5,
+                                                                   server_default="5")
     uncollected_flag_days: Mapped[int]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))
@@ -150,12 +154,30 @@ def validate_standard_values(values: dict) -> None:
     for name in ("low_stock_threshold", "complaint_response_days", "uncollected_flag_days"):
         if int(values[name]) < 0:
             raise DomainError(_l("This value cannot be negative."), field=name)
+    for name in ("complaint_response_days", "complaint_resolution_working_days"):
+        if int(values[name]) < 1:
+            raise DomainError(_l("A complaint deadline is at least 1 day."), field=name)
+
+
+def _with_settings_kept(values: dict) -> dict:
+    """A setting the edit form does not send (or sends empty) keeps its value in force
+    (the seed's value on the first version)."""
+    missing = [k for k in EDITABLE_FIELDS if values.get(k) is None]
+    if not missing:
+        return values
+    existing = db.session.execute(sa.select(ServiceStandard).order_by(
+        ServiceStandard.version.desc()).limit(1)).scalar_one_or_none()
+    kept = dict(values)
+    for key in missing:
+        kept[key] = getattr(existing, key) if existing is not None else SEED_STANDARD[key]
+    return kept
 
 
 def publish_version(actor, values: dict) -> ServiceStandard:  # noqa: ANN001
     """Publish a new version; earlier versions stay as they were (actor None = setup)."""
     if actor is not None:
         require(actor, "service_standard", "create")
+    values = _with_settings_kept(values)
     validate_standard_values(values)
     last = db.session.execute(sa.select(sa.func.max(ServiceStandard.version))).scalar() or 0
     std = ServiceStandard(version=last + 1, created_by_id=getattr(actor, "id", None),

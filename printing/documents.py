@@ -245,3 +245,41 @@ def reconciliation_context(rec: Any, generated_by: str, tz: str | None = None) -
 def render_reconciliation(rec: Any, generated_by: str) -> bytes:
     """A4 blank stock reconciliation (models.batches.Reconciliation), SEIMBANG or not."""
     return render_pdf("reconciliation.html", **reconciliation_context(rec, generated_by))
+
+
+# ---------------------------------------------------------------- complaint acknowledgement
+
+
+def render_complaint_acknowledgement(complaint: Any, follow_url: str,
+                                     contacts: str = "") -> bytes:
+    """A5 'TANDA TERIMA PENGADUAN' for a complaint received in person: ticket, date
+    received and deadlines (WITA), and how to follow it (follow_url, also as QR)."""
+    from flask_babel import force_locale
+
+    from models.complaints import CHANNEL_LABELS, KIND_LABELS, due_day
+    from models.office_time import format_date, format_datetime
+
+    with force_locale("id"):  # the resident's paper is in Indonesian
+        kind = str(KIND_LABELS.get(complaint.kind, complaint.kind))
+        channel = str(CHANNEL_LABELS.get(complaint.channel, complaint.channel))
+    first_due, resolution_due = (due_day(complaint.first_response_due_at),
+                                 due_day(complaint.resolution_due_at))
+    return render_pdf(
+        "complaint_acknowledgement.html",
+        ticket=complaint.ticket,
+        kind=kind,
+        channel=channel,
+        received_at=format_datetime(complaint.received_at),
+        name=complaint.complainant_name or "",
+        application_number=complaint.application.number if complaint.application else "",
+        subject=complaint.subject,
+        first_response_due=(f"{day_name(first_due)}, {format_date(first_due)}"
+                            if first_due else ""),
+        resolution_due=(f"{day_name(resolution_due)}, {format_date(resolution_due)}"
+                        if resolution_due else ""),
+        received_by=_name(complaint.received_by),
+        follow_url=follow_url,
+        qr=_svg_data_uri(qr_svg(follow_url)),
+        contacts=contacts,
+        generated_at=_now_text(_tz()),
+    )
