@@ -263,8 +263,9 @@ class History:
     def play(self, cast: Cast, register: list[Household]) -> None:
         """Schedule the weeks' events and run every one that falls before the end.
 
-        Events refer to records by id and load them when they happen, so the session
-        never holds the whole register (every commit expires what it holds)."""
+        Events refer to records by id and load them when they happen, and `register`
+        is emptied once the intakes are planned, so the session never holds the whole
+        register (every commit expires what the session holds)."""
         self.cast = cast
         self.recorder = cast.staff[RECORDING_OPERATOR]
         self.printer = cast.staff[PRINTING_OPERATOR]

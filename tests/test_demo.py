@@ -40,15 +40,19 @@ def _in_office_hours(moment: datetime) -> bool:
 
 @pytest.fixture(scope="module")
 def demo(_app, tmp_path_factory):
-    """One demo database for the module, generated as if it were NOW."""
-    with _app.app_context():
-        _empty_database()
-        with simulated(lambda: NOW):
-            generate(applicants=200, upload_root=tmp_path_factory.mktemp("demo-uploads"))
-        db.session.remove()
-    with _app.app_context():
-        yield _app
-        db.session.remove()
+    """One demo database for the module, generated as if it were NOW (with its own
+    audit anchor file, as a fresh installation has)."""
+    folder = tmp_path_factory.mktemp("demo")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setitem(_app.config, "AUDIT_ANCHOR_FILE", str(folder / "audit_anchors.log"))
+        with _app.app_context():
+            _empty_database()
+            with simulated(lambda: NOW):
+                generate(applicants=200, upload_root=folder / "uploads")
+            db.session.remove()
+        with _app.app_context():
+            yield _app
+            db.session.remove()
 
 
 def test_last_month_reconciliation_shows_the_cards_printed_that_month(demo):
