@@ -236,13 +236,15 @@ def print_batch(batch: PrintBatch, actor: User, override_reason: str | None = No
     """
     require(actor, "print_batch", "print")
     _refuse_unless(batch, "approved")
+    # The stock as the printer finds it: fewer blanks once the locks are held means
+    # another officer took or wrote them off meanwhile (allocate_fifo).
+    seen_available = available_count()
     applications = sorted(batch.applications, key=lambda a: a.id)
     for application in applications:
         status = eligibility(application.applicant, on=today,
                                       standard=application.standard)
         if not status.may_print:
             raise DomainError(f"{application.number}: {status.reason}")
-    seen_available = available_count()
     with atomic():
         # First the batch row: on SQLite this takes the write lock, so the blank
         # selection below cannot interleave with another printer's.
