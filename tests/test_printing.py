@@ -281,9 +281,81 @@ def test_the_same_batch_printed_twice_at_once_prints_once(app):
 # ------------------------------------------------------------------ reconciliation
 
 
+def _race_step(app, step: str, apps: list) -> None:
+    """Two officers at the same moment (issue 8): two threads, each with its own
+    session, race the conflicting operations; none may break the reconciliation."""
+    from models import PrintBatch, User
+    from tests.race_helpers import load, one_wins, race
+
+    printer_id = user_of("printing_operator").id
+    head_id = user_of("head_of_division").id
+    available = db.session.execute(sa.select(sa.func.count(Blank.id)).where(
+        Blank.status == "available")).scalar()
+    if step == "race_confirm":  # good against spoiled, the same card
+        card_id = db.session.execute(sa.select(Card.id).where(
+            Card.status == "printed").limit(1)).scalar()
+        if card_id is None:
+            return
+
+        def prepare():
+            return load(Card, card_id, "blank", "application", "batch", "batch.cards")
+
+        def confirm(good):
+            return lambda card: confirm_card(card, db.session.get(User, printer_id), good,
+                                             storage_location="L2", reason="rusak cetak")
+
+        one_wins(race(app, (prepare, confirm(True)), (prepare, confirm(False))))
+    elif step == "race_handover":  # two handovers of one stored card
+        card_id = db.session.execute(sa.select(Card.id).where(
+            Card.status == "stored").limit(1)).scalar()
+        if card_id is None:
+            return
+
+        def prepare():
+            return load(Card, card_id, "blank", "application")
+
+        def give(card):
+            hand_over(card, db.session.get(User, printer_id), receiver_name="UMBU HAPU",
+                      relation="self", id_checked=True, authority_letter=False,
+                      secret=SECRET)
+
+        one_wins(race(app, (prepare, give), (prepare, give)))
+    elif step in ("race_print", "race_lost_print"):
+        ready = [a for a in apps if a.status == "print_ready"][:2 if step == "race_print"
+                                                               else 1]
+        if not ready or available < len(ready):
+            return
+        batch_id = batch_with(ready).id
+
+        def prepare_batch():
+            return load(PrintBatch, batch_id, "applications")
+
+        def do_print(batch):
+            return print_batch(batch, db.session.get(User, printer_id))
+
+        if step == "race_print":  # the same batch printed twice at once
+            one_wins(race(app, (prepare_batch, do_print), (prepare_batch, do_print)))
+        else:  # the first blank by serial written off while the batch is printed
+            blank_id = db.session.execute(sa.select(Blank.id).where(
+                Blank.status == "available").order_by(Blank.serial).limit(1)).scalar()
+
+            def prepare_blank():
+                return load(Blank, blank_id)
+
+            def lose(blank):
+                write_off([blank], db.session.get(User, head_id), "lost", "hilang di gudang")
+
+            outcomes = race(app, (prepare_batch, do_print), (prepare_blank, lose))
+            assert all(o.ok or isinstance(o.error, DomainError) for o in outcomes), outcomes
+            assert any(o.ok for o in outcomes)
+    db.session.expire_all()
+
+
 @settings(max_examples=15, deadline=None,
           suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
-@given(st.lists(st.sampled_from(["print", "good", "spoil", "lost", "destroy", "receive"]),
+@given(st.lists(st.sampled_from(["print", "good", "spoil", "lost", "destroy", "receive",
+                                 "race_confirm", "race_handover", "race_print",
+                                 "race_lost_print"]),
                 min_size=1, max_size=8))
 def test_reconciliation_balances_after_any_sequence(app, steps):
     from tests.conftest import fresh_database  # each example starts clean
@@ -319,6 +391,9 @@ def test_reconciliation_balances_after_any_sequence(app, steps):
                 Blank.status == "spoiled")).scalars().all()
             if spoiled:
                 destroy_spoiled(spoiled, head, "pemusnahan")
+        else:
+            _race_step(app, step, apps)
+            printer, head = user_of("printing_operator"), user_of("head_of_division")
     rec = reconcile(office_today() - timedelta(days=3), office_today())
     assert rec.balances
     assert sum(rec.status_counts.values()) == rec.total_received

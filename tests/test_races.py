@@ -10,9 +10,6 @@ officer opens it: the loser acts on the state it saw, which the winner has chang
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
@@ -49,6 +46,7 @@ from models.office_time import office_today
 from models.transitions import JUST_PROCESSED, JustProcessed, compare_and_set
 from tests.conftest import user_of
 from tests.printing_helpers import batch_with, print_ready, receive
+from tests.race_helpers import MESSAGE, load, one_wins, race
 from tests.workflow_helpers import (
     make_applicant,
     nik_for,
@@ -58,64 +56,6 @@ from tests.workflow_helpers import (
 )
 
 SECRET = "test-secret"
-MESSAGE = "baru saja diproses oleh petugas lain"
-
-
-@dataclass
-class Outcome:
-    ok: bool
-    value: Any = None
-    message: str = ""
-    error: BaseException | None = None
-
-
-def race(app, *contenders: tuple[Callable[[], Any], Callable[[Any], Any]]) -> list[Outcome]:
-    """Run each (prepare, act) in its own thread and app context: prepare() loads
-    what the officer sees, then all threads meet at a barrier and act(seen) at once."""
-    barrier = threading.Barrier(len(contenders))
-    outcomes: list[Outcome | None] = [None] * len(contenders)
-
-    def worker(i: int, prepare: Callable[[], Any], act: Callable[[Any], Any]) -> None:
-        with app.app_context():
-            try:
-                seen = prepare()
-            except BaseException as exc:  # reported by the assertion below
-                barrier.abort()
-                outcomes[i] = Outcome(False, error=exc)
-                return
-            try:
-                barrier.wait(30)
-                outcomes[i] = Outcome(True, act(seen))
-            except DomainError as exc:
-                outcomes[i] = Outcome(False, message=str(exc.message), error=exc)
-            except BaseException as exc:  # a 500: reported by the assertion below
-                outcomes[i] = Outcome(False, error=exc)
-            finally:
-                db.session.remove()
-
-    threads = [threading.Thread(target=worker, args=(i, *c)) for i, c in enumerate(contenders)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(90)
-    assert all(not t.is_alive() for t in threads), "a contender hung"
-    db.session.expire_all()
-    return [o for o in outcomes if o is not None]
-
-
-def one_wins(outcomes: list[Outcome]) -> tuple[Outcome, Outcome]:
-    """Exactly one contender succeeded; the other got the race message and no other
-    error. Returns (winner, loser)."""
-    assert len(outcomes) == 2
-    for o in outcomes:
-        assert o.ok or isinstance(o.error, DomainError), o.error
-    winners = [o for o in outcomes if o.ok]
-    losers = [o for o in outcomes if not o.ok]
-    assert len(winners) == 1, [o.message or o.error for o in outcomes]
-    (loser,) = losers
-    assert isinstance(loser.error, JustProcessed), loser.message
-    assert MESSAGE in loser.message.lower(), loser.message
-    return winners[0], loser
 
 
 def balances() -> bool:
@@ -132,21 +72,6 @@ def audits(action: str, object_type: str | None = None) -> int:
     if object_type:
         where.append(AuditEntry.object_type == object_type)
     return count(AuditEntry, *where)
-
-
-def load(model: Any, ident: int, *paths: str) -> Any:
-    """The row `ident` of `model` in this thread's session, with `paths` (dotted
-    attribute chains) loaded, as the screen that shows it would have."""
-    obj = db.session.get(model, ident)
-    for path in paths:
-        target: Any = obj
-        for name in path.split("."):
-            target = getattr(target, name)
-            if isinstance(target, list):
-                for item in target:
-                    _ = item.id
-    _ = obj.status
-    return obj
 
 
 APP_PATHS = ("applicant", "standard", "print_batch")
