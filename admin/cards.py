@@ -14,6 +14,7 @@ from werkzeug.routing import BuildError
 
 from forms.cards import CustodySearchForm, HandoverForm, MoveForm
 from models import Card, DomainError, db
+from models import whatsapp as wa
 from models.cards import (
     CARD_STATUS_LABELS,
     CARD_STATUSES,
@@ -105,7 +106,17 @@ class CustodyView(PrintingPage):
             flagged=sum(1 for _c, d in rows if d > flag_days),
             may_move=allowed(user, "card", "store"),
             may_hand_over=allowed(user, "card", "hand_over"),
-            may_view_app=allowed(user, "application", "view"), move_form=MoveForm())
+            may_view_app=allowed(user, "application", "view"), move_form=MoveForm(),
+            may_chat=allowed(user, "card", "hand_over"), chat_url=wa.card_ready_url)
+
+    @expose("/whatsapp/")
+    @requires("card", "hand_over")
+    def whatsapp_view(self) -> Response:
+        """Record the use of the "card ready" click-to-chat link, then open the chat."""
+        card = self._card()
+        url = wa.record_use(actor(), card, wa.card_ready_url(card), "card_ready",
+                            ("card", "hand_over"))
+        return redirect(url)
 
     @expose("/move/", methods=("POST",))
     @requires("card", "store")

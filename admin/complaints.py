@@ -136,6 +136,12 @@ class ComplaintView(IndexedSearchMixin, SecuredModelView):
             min_chars=4, placeholder=_l("Type the receipt number, e.g. KTP-2611")),
     }
 
+    def get_filter_arg(self, index: int, flt: t.Any) -> str:
+        """The overdue filter's URL is the same in every language: ?flt0_overdue=1."""
+        if isinstance(flt, OverdueFilter):
+            return "overdue"
+        return super().get_filter_arg(index, flt)
+
     # ---- the complainant's contact: only for the roles that handle complaints
     def _shows_contact(self) -> bool:
         return self._configuring or sees_contact(current_user)

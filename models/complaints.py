@@ -20,6 +20,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
+from sqlalchemy import orm
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from . import audit, numbering
@@ -101,6 +102,20 @@ class Complaint(db.Model):
                            name="channel"),
         sa.Index("ix_complaint_status_resolution_due", "status", "resolution_due_at"),
     )
+
+    @orm.validates(*RECEIVED_FIELDS, *STEP_FIELDS)
+    def _keep_as_received(self, name: str, value: Any) -> Any:
+        """What the complainant gave never changes once recorded, and what the steps set
+        changes only through them (compare-and-sets, which bypass this): refused as it
+        is set (whatever is flushed in between), not only when an edit is saved."""
+        state = sa.inspect(self)
+        if state.persistent and name not in state.unloaded and getattr(self, name) != value:
+            if name in RECEIVED_FIELDS:
+                raise DomainError(_l("What the complainant wrote stays as received; "
+                                     "answers are added as responses."), field=name)
+            raise DomainError(_l("This changes only through the complaint's steps "
+                                 "(assign, respond, close)."))
+        return value
 
     def validate(self, today: date | None = None) -> list[str]:
         """Check a complaint as received; on a recorded one, refuse any change of what

@@ -69,7 +69,9 @@ def complaint_answered_url(complaint: Any, follow_url: str) -> str | None:
 
 def card_ready_url(card: Any) -> str | None:
     """The chat that tells a resident their card is ready for collection, None when
-    no mobile number is on record."""
+    the card is not in custody or no mobile number is on record."""
+    if card.status != "stored":
+        return None
     application = card.application
     number = international_number(application.applicant.phone)
     if number is None:
