@@ -315,8 +315,9 @@ def confirm_card(card: Card, actor: User, good: bool, *, storage_location: str |
         if not location:
             raise DomainError(_l("Write where the card is kept (e.g. LEMARI A / RAK 2)."),
                               field="storage_location")
-        card_values = {"status": "stored", "storage_location": location[:60],
-                       "stored_at": now}
+        card_values: dict[str, Any] = {"status": "stored",
+                                       "storage_location": location[:60], "stored_at": now}
+        blank_to, blank_reason = "used", None
         app_values: dict[str, Any] = {"status": "printed"}
         if application.clock_stopped_at is None:
             app_values["clock_stopped_at"] = card.printed_at
@@ -326,15 +327,13 @@ def confirm_card(card: Card, actor: User, good: bool, *, storage_location: str |
             raise DomainError(_l("Write why the card is spoiled."), field="reason")
         card_values = {"status": "spoiled", "spoil_reason": reason[:255]}
         app_values = {"status": "print_ready", "print_batch_id": None}
+        blank_to, blank_reason = "spoiled", reason[:255]
     before_app = audit.snapshot(application)
     with atomic():
         compare_and_set(PrintBatch, batch.id, "printed", status="printed")
         compare_and_set(Card, card.id, "printed", Card.confirmed_at.is_(None),
                         confirmed_at=now, confirmed_by_id=actor.id, **card_values)
-        if good:
-            move_blanks([blank], "reserved", "used", "used", actor, None, now)
-        else:
-            move_blanks([blank], "reserved", "spoiled", "spoiled", actor, reason[:255], now)
+        move_blanks([blank], "reserved", blank_to, blank_to, actor, blank_reason, now)
         compare_and_set(Application, application.id, "printed", **app_values)
         audit.record(actor, "confirm_good" if good else "spoil", card,
                      changes={"blank": blank.serial, "status": ["printed", card.status],

@@ -66,10 +66,10 @@ def next_in_sequence(name: str, day: date, at_least: int = 1) -> int:
     dialect = db.session.get_bind().dialect.name
     insert = pg_insert if dialect == "postgresql" else sqlite_insert
     bumped = table.c.last + 1
-    statement = insert(table).values(name=name, day=day, last=at_least)
-    statement = statement.on_conflict_do_update(
+    values = insert(table).values(name=name, day=day, last=at_least)
+    statement = values.on_conflict_do_update(
         index_elements=[table.c.name, table.c.day],
-        set_={"last": sa.case((bumped < statement.excluded.last, statement.excluded.last),
+        set_={"last": sa.case((bumped < values.excluded.last, values.excluded.last),
                               else_=bumped)},
     ).returning(table.c.last)
     return int(db.session.execute(statement).scalar_one())

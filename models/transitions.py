@@ -19,12 +19,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, cast
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
-from sqlalchemy.orm.util import identity_key
+from sqlalchemy.engine import CursorResult
 from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy.orm.util import identity_key
 
 from .db import db
 from .errors import DomainError
@@ -65,9 +66,9 @@ def compare_and_set(model: type[Any], ident: int | Iterable[int],
         where.append(column == expected if isinstance(expected, str)
                      else column.in_(expected))
     where.extend(conditions)
-    result = db.session.execute(
+    result = cast(CursorResult[Any], db.session.execute(
         sa.update(model).where(*where).values(**values)
-        .execution_options(synchronize_session=False))
+        .execution_options(synchronize_session=False)))
     if result.rowcount != len(ids):
         raise JustProcessed()
     for one in ids:
