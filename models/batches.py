@@ -74,14 +74,19 @@ def batch_status_label(status: str) -> str:
     return str(BATCH_STATUS_LABELS.get(status, status))
 
 
-def _new_batch(actor: User) -> PrintBatch:
+def _new_batch(actor: User, audited: bool = True) -> PrintBatch:
     require(actor, "print_batch", "create")
     batch = PrintBatch(number=numbering.day_number(PrintBatch.number, numbering.BATCH),
                        status="draft", created_by_id=actor.id)
     db.session.add(batch)
     db.session.flush()
-    audit.record(actor, "create", batch, changes=audit.diff(None, audit.snapshot(batch)))
+    if audited:
+        _audit_created(batch, actor)
     return batch
+
+
+def _audit_created(batch: PrintBatch, actor: User) -> None:
+    audit.record(actor, "create", batch, changes=audit.diff(None, audit.snapshot(batch)))
 
 
 def create_batch(actor: User) -> PrintBatch:
@@ -106,19 +111,25 @@ def add_to_draft(applications: Iterable[Application], actor: User,
     makes the second wait; finding the first one's draft then, it changes nothing and
     gets JustProcessed (never a second draft, never a duplicate number).
     """
-    try:
+    require(actor, "application", "add_to_batch")
+    applications = list(applications)
+    _refuse_unaddable(applications, today)
+    with atomic():
         batch = draft_of(actor)
+        opened = batch is None
         if batch is None:
-            batch = _new_batch(actor)
+            batch = _new_batch(actor, audited=False)
             if db.session.execute(
                     sa.select(PrintBatch.id).where(PrintBatch.status == "draft",
                                                    PrintBatch.created_by_id == actor.id,
                                                    PrintBatch.id != batch.id)).first():
                 raise JustProcessed()
-        return batch, add_to_batch(batch, applications, actor, today)
-    except Exception:
-        db.session.rollback()
-        raise
+        befores = _claim(batch, applications)
+        # The audit entries last: their lock is never held while waiting for a row.
+        if opened:
+            _audit_created(batch, actor)
+        _audit_added(applications, befores, actor)
+    return batch, [a.number for a in applications]
 
 
 def _hold_draft(batch: PrintBatch) -> None:
@@ -127,16 +138,7 @@ def _hold_draft(batch: PrintBatch) -> None:
     compare_and_set(PrintBatch, batch.id, "draft", status="draft")
 
 
-def add_to_batch(batch: PrintBatch, applications: Iterable[Application], actor: User,
-                 today: date | None = None) -> list[str]:
-    """Add print-ready applications whose applicants may be printed today.
-
-    All or nothing: one unsuitable application refuses the whole request; one taken
-    into another batch, or closed, at the same moment makes it lose (JustProcessed).
-    """
-    require(actor, "application", "add_to_batch")
-    _refuse_unless(batch, "draft")
-    applications = list(applications)
+def _refuse_unaddable(applications: list[Application], today: date | None) -> None:
     if not applications:
         raise DomainError(_l("Choose at least one application."))
     problems = []
@@ -151,14 +153,39 @@ def add_to_batch(batch: PrintBatch, applications: Iterable[Application], actor: 
             problems.append(f"{application.number}: {status.reason}")
     if problems:
         raise DomainError(" ".join(problems))
+
+
+def _claim(batch: PrintBatch, applications: list[Application]) -> list[dict[str, Any]]:
+    """The compare-and-sets of adding: the batch still a draft, each application
+    print_ready -> batched. Returns the applications' snapshots from before."""
+    _hold_draft(batch)
+    befores = [audit.snapshot(a) for a in applications]
+    compare_and_set(Application, [a.id for a in applications], "print_ready",
+                    status="batched", print_batch_id=batch.id)
+    return befores
+
+
+def _audit_added(applications: list[Application], befores: list[dict[str, Any]],
+                 actor: User) -> None:
+    for application, before in zip(applications, befores, strict=True):
+        audit.record(actor, "add_to_batch", application,
+                     changes=audit.diff(before, audit.snapshot(application)))
+
+
+def add_to_batch(batch: PrintBatch, applications: Iterable[Application], actor: User,
+                 today: date | None = None) -> list[str]:
+    """Add print-ready applications whose applicants may be printed today.
+
+    All or nothing: one unsuitable application refuses the whole request; one taken
+    into another batch, or closed, at the same moment makes it lose (JustProcessed).
+    """
+    require(actor, "application", "add_to_batch")
+    _refuse_unless(batch, "draft")
+    applications = list(applications)
+    _refuse_unaddable(applications, today)
     with atomic():
-        _hold_draft(batch)
-        befores = [audit.snapshot(a) for a in applications]
-        compare_and_set(Application, [a.id for a in applications], "print_ready",
-                        status="batched", print_batch_id=batch.id)
-        for application, before in zip(applications, befores, strict=True):
-            audit.record(actor, "add_to_batch", application,
-                         changes=audit.diff(before, audit.snapshot(application)))
+        befores = _claim(batch, applications)
+        _audit_added(applications, befores, actor)
     return [a.number for a in applications]
 
 
@@ -213,15 +240,18 @@ def decide_batch(batch: PrintBatch, actor: User, approve: bool, note: str | None
     note = (note or "").strip()
     if not approve and len(note) < MIN_REASON_LENGTH:
         raise DomainError(_l("Write why the batch is rejected."), field="note")
+    before = audit.snapshot(batch)
     with atomic():
-        _transition(batch, actor, "approve" if approve else "reject", "submitted",
-                    "approved" if approve else "rejected",
-                    approved_by_id=actor.id, approved_at=utcnow(),
-                    decision_note=note or None)
+        compare_and_set(PrintBatch, batch.id, "submitted",
+                        status="approved" if approve else "rejected",
+                        approved_by_id=actor.id, approved_at=utcnow(),
+                        decision_note=note or None)
         if not approve:
             compare_and_set(Application, _in_batch(batch), "batched",
                             Application.print_batch_id == batch.id,
                             status="print_ready", print_batch_id=None)
+        audit.record(actor, "approve" if approve else "reject", batch,
+                     changes=audit.diff(before, audit.snapshot(batch)))
 
 
 def print_batch(batch: PrintBatch, actor: User, override_reason: str | None = None,
