@@ -84,11 +84,10 @@ class CustodyView(PrintingPage):
     entity = "card"
 
     def _card(self) -> Card:
-        try:
-            key = int(request.args.get("id", ""))
-        except ValueError:
-            abort(404)
-        card = db.session.get(Card, key)
+        from models.validation import parse_id
+
+        key = parse_id(request.args.get("id"))  # 99999999999999999999 is no card
+        card = db.session.get(Card, key) if key is not None else None
         if card is None:
             abort(404)
         return card
@@ -111,6 +110,7 @@ class CustodyView(PrintingPage):
 
     @expose("/whatsapp/")
     @requires("card", "hand_over")
+    @reads_personal_data("card")  # the chat carries the resident's number and name
     def whatsapp_view(self) -> Response:
         """Record the use of the "card ready" click-to-chat link, then open the chat."""
         card = self._card()

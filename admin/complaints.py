@@ -292,6 +292,7 @@ class ComplaintView(IndexedSearchMixin, SecuredModelView):
 
     @expose("/whatsapp/")
     @requires("complaint", "respond")
+    @reads_personal_data("complaint")  # the chat carries the complainant's number
     def whatsapp_view(self) -> t.Any:
         """Record the use of the click-to-chat link, then open the chat (wa.me)."""
         from printing.links import complaint_follow_url
