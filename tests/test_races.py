@@ -350,6 +350,92 @@ def test_reject_against_cancel(app):
     assert audits("reject") + audits("cancel") == 1
 
 
+def test_recheck_duplicate_twice(app):
+    from models.applications import recheck_duplicate
+    from tests.workflow_helpers import recorded
+
+    application = recorded(app, make_applicant(), user_of("recording_operator"))
+    enter_siak_result(application, user_of("recording_operator"), "duplicate",
+                      note="NIK ganda di SIAK pusat")
+    app_id, operator_id = application.id, user_of("recording_operator").id
+
+    def prepare():
+        return load(Application, app_id, *APP_PATHS)
+
+    def act(application):
+        from models import User
+        recheck_duplicate(application, db.session.get(User, operator_id),
+                          "data ganda sudah dibersihkan di SIAK")
+
+    one_wins(race(app, (prepare, act), (prepare, act)))
+    assert db.session.get(Application, app_id).status == "recorded"
+    assert audits("recheck_duplicate") == 1
+
+
+def test_batch_rejected_while_one_of_its_applications_is_cancelled(app):
+    apps = print_ready(app, 2)
+    batch_id = batch_with(apps, approve=False).id
+    target_id = apps[0].id
+    head_id, operator_id = user_of("head_of_division").id, user_of("recording_operator").id
+
+    def prepare_batch():
+        return load(PrintBatch, batch_id, *BATCH_PATHS)
+
+    def prepare_app():
+        return load(Application, target_id, *APP_PATHS)
+
+    def do_decide(batch):
+        from models import User
+        decide_batch(batch, db.session.get(User, head_id), False, "data belum dicek")
+        return "decide"
+
+    def do_cancel(application):
+        from models import User
+        cancel(application, db.session.get(User, operator_id), "pemohon pindah domisili")
+        return "cancel"
+
+    outcomes = race(app, (prepare_batch, do_decide), (prepare_app, do_cancel))
+    target = db.session.get(Application, target_id)
+    other = db.session.get(Application, apps[1].id)
+    batch = db.session.get(PrintBatch, batch_id)
+    # Either order is a consistent story; no deadlock, no 500, nothing half done.
+    for o in outcomes:
+        assert o.ok or isinstance(o.error, JustProcessed), o.error
+    if all(o.ok for o in outcomes):  # the cancel first, then the batch without it
+        assert target.status == "cancelled" and batch.status == "rejected"
+    elif outcomes[0].ok:  # the batch first: the cancel saw "batched", it is print_ready
+        assert batch.status == "rejected" and target.status == "print_ready"
+    else:  # the cancel first: the decision saw it in the batch and lost
+        assert target.status == "cancelled" and batch.status == "submitted"
+    assert other.status == ("print_ready" if batch.status == "rejected" else "batched")
+
+
+def test_remove_against_cancel(app):
+    apps = print_ready(app, 1)
+    printer = user_of("printing_operator")
+    batch = create_batch(printer)
+    add_to_batch(batch, apps, printer)
+    batch_id, app_id = batch.id, apps[0].id
+    printer_id, operator_id = printer.id, user_of("recording_operator").id
+
+    def prepare():
+        return load(PrintBatch, batch_id, *BATCH_PATHS), load(Application, app_id, *APP_PATHS)
+
+    def do_remove(seen):
+        from models import User
+        remove_from_batch(seen[0], seen[1], db.session.get(User, printer_id))
+        return "print_ready"
+
+    def do_cancel(seen):
+        from models import User
+        cancel(seen[1], db.session.get(User, operator_id), "pemohon pindah domisili")
+        return "cancelled"
+
+    winner, _ = one_wins(race(app, (prepare, do_remove), (prepare, do_cancel)))
+    application = db.session.get(Application, app_id)
+    assert application.status == winner.value and application.print_batch_id is None
+
+
 # ------------------------------------------------------------------ batches
 
 
