@@ -40,6 +40,16 @@ class Config:
     LOGIN_LIMIT_PER_ADDRESS = "30 per 15 minutes; 200 per day"
     RATELIMIT_STORAGE_URI = "memory://"
     RATELIMIT_STRATEGY = "moving-window"
+    # The public pages, per client address: every status check and every complaint sent
+    # counts (a resident behind a shared mobile address still gets a fair number).
+    PUBLIC_STATUS_LIMIT = "20 per 10 minutes; 100 per day"
+    PUBLIC_COMPLAINT_LIMIT = "5 per hour; 20 per day"
+    PUBLIC_VERIFY_LIMIT = "30 per minute; 300 per day"
+    # The office's public address, printed in every link and QR code on paper (intake
+    # and handover receipts, complaint acknowledgement, stock notice): documents never
+    # carry the host the clerk's browser happened to use. Set it in production, e.g.
+    # "https://ktp.dukcapil.sumbatimurkab.go.id".
+    PUBLIC_BASE_URL = "http://127.0.0.1:5000"
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     SESSION_COOKIE_SECURE = False

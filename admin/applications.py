@@ -30,7 +30,6 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from markupsafe import Markup
-from werkzeug.routing import BuildError
 
 from forms.applications import STEP_FORMS, digits, file_bytes
 from models import Applicant, Application, DomainError, applications, db, service_clock
@@ -53,18 +52,11 @@ MIMETYPES = {"pdf": "application/pdf", "jpg": "image/jpeg", "png": "image/png"}
 
 
 def public_status_url() -> str:
-    """Where residents check their application (the public status page).
+    """Where residents check their application (the public status page), at the
+    office's public address (PUBLIC_BASE_URL), never the host this request came to."""
+    from printing.links import status_url
 
-    PUBLIC_BASE_URL (e.g. https://dukcapil.sumbatimurkab.go.id) wins: behind a proxy the
-    request's own host is not what a resident can type.
-    """
-    configured = current_app.config.get("PUBLIC_BASE_URL")
-    if configured:
-        return f"{configured.rstrip('/')}/status"
-    try:
-        return url_for("public.status", _external=True)
-    except BuildError:
-        return f"{request.url_root.rstrip('/')}/status"
+    return status_url()
 
 
 class ApplicationView(IndexedSearchMixin, SecuredModelView):

@@ -30,11 +30,10 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
-from flask_limiter import Limiter
-from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_required, login_user, logout_user
 from limits import parse_many
 
+from extensions import limiter
 from forms.auth import (
     ActivationForm,
     EnrolForm,
@@ -46,7 +45,6 @@ from models import DomainError, users
 from models.office_time import utcnow
 
 bp = Blueprint("auth", __name__)
-limiter = Limiter(key_func=get_remote_address)
 
 PENDING = "pending_login"
 PENDING_MAX_AGE = 300  # seconds between the password and the second factor

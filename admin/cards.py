@@ -10,7 +10,6 @@ from flask_admin import expose
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
-from werkzeug.routing import BuildError
 
 from forms.cards import CustodySearchForm, HandoverForm, MoveForm
 from models import Card, DomainError, db
@@ -34,14 +33,11 @@ __all__ = ["CardView", "CustodyView"]
 
 
 def verify_url(code: str) -> str:
-    """What a handover receipt's QR code opens: the public verification page."""
-    configured = current_app.config.get("PUBLIC_BASE_URL")
-    if configured:
-        return f"{configured.rstrip('/')}/verify/{code}"
-    try:
-        return url_for("public.verify", code=code, _external=True)
-    except BuildError:  # the public page comes with a later issue
-        return f"{request.host_url}verify/{code}"
+    """What a handover receipt's QR code opens: the public verification page at the
+    office's public address (PUBLIC_BASE_URL), never the host this request came to."""
+    from printing.links import verify_url as public_verify_url
+
+    return public_verify_url(code)
 
 
 class CardView(PrintingModelView):

@@ -13,3 +13,7 @@
 # LOGIN_LIMIT_PER_ACCOUNT = "5 per 15 minutes"      # failed logins per account name
 # LOGIN_LIMIT_PER_ADDRESS = "30 per 15 minutes; 200 per day"   # per client address
 # RATELIMIT_STORAGE_URI = "memory://"  # per process; redis://host:6379 to share workers
+# PUBLIC_BASE_URL = "https://ktp.dukcapil.sumbatimurkab.go.id"   # printed in every link/QR
+# PUBLIC_STATUS_LIMIT = "20 per 10 minutes; 100 per day"   # public status checks per address
+# PUBLIC_COMPLAINT_LIMIT = "5 per hour; 20 per day"        # public complaints per address
+# PUBLIC_VERIFY_LIMIT = "30 per minute; 300 per day"       # receipt verifications per address

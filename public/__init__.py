@@ -1,18 +1,11 @@
-"""Public pages for residents (no login)."""
+"""Public pages for residents (no login): the service standard, the application status
+check, the web complaint and its ticket, the handover-receipt verification and today's
+blank stock. One blueprint, `public.bp`; one module per page adds its routes to it."""
 
 from __future__ import annotations
 
-from flask import Blueprint, render_template
+from . import common, complaints, standard, status, stock, verify  # noqa: F401
 
-from models import current_standard
-from models.complaints import CHANNEL_LABELS
+bp = common.bp
 
-bp = Blueprint("public", __name__)
-
-
-@bp.get("/")
-def index():  # noqa: ANN201
-    """The service standard in force, as the office publishes it."""
-    standard = current_standard()
-    return render_template("public/index.html", standard=standard,
-                           channel_labels=CHANNEL_LABELS)
+__all__ = ["bp"]

@@ -1,0 +1,73 @@
+"""/complaint: the web channel of complaints, suggestions and input (a ticket is
+recorded through models.complaints.record_complaint, channel "web", no user), with
+CSRF, a honeypot and a per-address limit; /complaint/<ticket>: its state and the
+office's responses, nothing personal."""
+
+from __future__ import annotations
+
+import typing as t
+
+from flask import flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+
+from forms.public import TicketForm, WebComplaintForm
+from models import DomainError, db
+from models.complaints import Complaint, record_complaint
+from models.public import complaint_status as public_complaint
+
+from .common import bp, limited, no_store
+
+# Form fields a refusal of record_complaint may name, by the model's field name.
+FIELD_OF = {"application": "receipt_number"}
+
+
+@bp.route("/complaint", methods=("GET", "POST"))
+@limited("PUBLIC_COMPLAINT_LIMIT", "complaint", methods=["POST"])
+@no_store
+def complaint() -> t.Any:
+    form = WebComplaintForm()
+    refused = None
+    if request.method == "POST" and form.validate_on_submit():
+        if form.is_robot:
+            refused = _("Your message was not sent: a field meant to stay empty was "
+                        "filled in. Reload the page and send it again.")
+        else:
+            try:
+                recorded = record_complaint(Complaint(
+                    channel="web", kind=form.kind.data, subject=form.subject.data,
+                    body=form.body.data, complainant_name=form.complainant_name.data,
+                    contact=form.contact.data), None, form.receipt_number.data)
+            except DomainError as exc:
+                db.session.rollback()
+                field = FIELD_OF.get(exc.field or "", exc.field)
+                if field and field in form:
+                    form[field].errors = [*form[field].errors, str(exc.message)]
+                else:
+                    refused = str(exc.message)
+            else:
+                flash(_("Your message has been received. Your ticket number is %(t)s: "
+                        "keep it to follow the answer.", t=recorded.ticket), "success")
+                return redirect(url_for(".complaint_status", ticket=recorded.ticket))
+    status = 400 if request.method == "POST" else 200
+    return render_template("public/complaint.html", form=form, refused=refused,
+                           ticket_form=TicketForm(formdata=None)), status
+
+
+@bp.get("/complaint/follow")
+def complaint_follow() -> t.Any:
+    """The ticket look-up form: on to the ticket's page."""
+    form = TicketForm(request.args)
+    if form.validate():
+        return redirect(url_for(".complaint_status", ticket=form.ticket.data))
+    return render_template("public/complaint_follow.html", unknown=False,
+                           ticket_form=form), 400
+
+
+@bp.get("/complaint/<ticket>")
+@no_store
+def complaint_status(ticket: str) -> t.Any:
+    found = public_complaint(ticket)
+    if found is None:  # unknown or malformed: the look-up again, nothing echoed
+        return render_template("public/complaint_follow.html", unknown=True,
+                               ticket_form=TicketForm(formdata=None)), 404
+    return render_template("public/complaint_status.html", complaint=found)
