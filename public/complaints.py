@@ -17,9 +17,6 @@ from models.public import complaint_status as public_complaint
 
 from .common import bp, limited, no_store
 
-# Form fields a refusal of record_complaint may name, by the model's field name.
-FIELD_OF = {"application": "receipt_number"}
-
 
 @bp.route("/complaint", methods=("GET", "POST"))
 @limited("PUBLIC_COMPLAINT_LIMIT", "complaint", methods=["POST"])
@@ -33,15 +30,11 @@ def complaint() -> t.Any:
                         "filled in. Reload the page and send it again.")
         else:
             try:
-                recorded = record_complaint(Complaint(
-                    channel="web", kind=form.kind.data, subject=form.subject.data,
-                    body=form.body.data, complainant_name=form.complainant_name.data,
-                    contact=form.contact.data), None, form.receipt_number.data)
+                recorded = _record(form)
             except DomainError as exc:
                 db.session.rollback()
-                field = FIELD_OF.get(exc.field or "", exc.field)
-                if field and field in form:
-                    form[field].errors = [*form[field].errors, str(exc.message)]
+                if exc.field and exc.field in form:
+                    form[exc.field].errors = [*form[exc.field].errors, str(exc.message)]
                 else:
                     refused = str(exc.message)
             else:
@@ -51,6 +44,26 @@ def complaint() -> t.Any:
     status = 400 if request.method == "POST" else 200
     return render_template("public/complaint.html", form=form, refused=refused,
                            ticket_form=TicketForm(formdata=None)), status
+
+
+def _record(form: WebComplaintForm) -> Complaint:
+    """Record the web complaint. A receipt number links its application when one has
+    it; an unknown one is kept in the text for the office instead of being refused, so
+    the form cannot be used to learn which receipt numbers exist."""
+
+    def complaint(body: str) -> Complaint:
+        return Complaint(channel="web", kind=form.kind.data, subject=form.subject.data,
+                         body=body, complainant_name=form.complainant_name.data,
+                         contact=form.contact.data)
+
+    number = form.receipt_number.data or None
+    try:
+        return record_complaint(complaint(form.body.data), None, number)
+    except DomainError as exc:
+        if number is None or exc.field != "application":
+            raise
+        db.session.rollback()
+    return record_complaint(complaint(f"{form.body.data}\n\n[{number}]"), None)
 
 
 @bp.get("/complaint/follow")

@@ -20,9 +20,9 @@ def stock() -> t.Any:
 
 @bp.get("/stock/notice.pdf")
 def stock_notice_pdf() -> Response:
-    from printing.notices import render_stock_notice  # WeasyPrint is slow to load
-
+    # WeasyPrint is slow to load: only when a notice is printed.
     from printing.links import stock_url
+    from printing.notices import render_stock_notice
 
     notice = stock_notice()
     pdf = render_stock_notice(notice, stock_url())
