@@ -76,7 +76,7 @@ def complaint_follow() -> t.Any:
                            ticket_form=form), 400
 
 
-@bp.get("/complaint/<ticket>")
+@bp.get("/complaint/<path:ticket>")
 @no_store
 def complaint_status(ticket: str) -> t.Any:
     found = public_complaint(ticket)
