@@ -517,6 +517,10 @@ def test_every_printed_link_and_qr_code_uses_public_base_url_and_resolves(
             answer = resident.get(path)
             assert answer.status_code == 200, (name, url, answer.status_code)
             assert answer.mimetype == "text/html", (name, url)
+            if "/verify/" in url:
+                assert 'data-testid="verify-valid"' in text(answer), url
+            if "/complaint/" in url:
+                assert f'data-testid="ticket">{complaint.ticket}<' in text(answer), url
 
 
 def test_public_base_url_with_a_path_and_a_bad_one(app) -> None:
