@@ -183,6 +183,29 @@ def test_status_not_found_and_wrong_birth_date_answer_the_same(app, client) -> N
     assert wrong[2] == unknown[2]
 
 
+def test_status_not_found_and_wrong_birth_date_take_similar_time(app, client,
+                                                                  monkeypatch) -> None:
+    """Interleaved, so a busy machine slows both alike; the medians stay close."""
+    import statistics
+    import time
+
+    monkeypatch.setitem(app.config, "PUBLIC_STATUS_LIMIT", "1000 per minute")
+    application = application_of_maria(app)
+    csrf = token(client, "/status")
+    times: dict[str, list[float]] = {"wrong date": [], "unknown number": []}
+    for _ in range(15):
+        for label, number in (("wrong date", application.number),
+                              ("unknown number", "KTP-991231-9999")):
+            started = time.perf_counter()
+            response = client.post("/status", data={
+                "number": number, "birth_date": "18-08-1990", "csrf_token": csrf})
+            times[label].append(time.perf_counter() - started)
+            assert response.status_code == 200
+    wrong, unknown = (statistics.median(times["wrong date"]),
+                      statistics.median(times["unknown number"]))
+    assert 0.5 < wrong / unknown < 2.0, (wrong, unknown)
+
+
 def test_status_bad_input_is_refused_in_indonesian_and_not_echoed(app, client) -> None:
     application = application_of_maria(app)
     cases = [

@@ -71,6 +71,9 @@ def test_resident_files_a_complaint_on_a_phone_and_sees_its_ticket(app, page: Pa
     page.get_by_role("button", name=ui_text("Tampilkan", "Show")).click()
     expect(page).to_have_url(re.compile(rf"/complaint/{ticket}$"))
     expect(page.get_by_test_id("no-response")).to_be_visible()
+    for path in ("/status", "/stock"):
+        page.goto(path)
+        fits_the_screen(page)
 
 
 def test_resident_scans_the_handover_qr_code_and_sees_valid(app, page: Page, live_server,
