@@ -305,9 +305,19 @@ def _anchor_after_commit(session: Session) -> None:
         logging.getLogger(__name__).exception("audit anchor not written")
 
 
-@event.listens_for(Session, "after_rollback")
-def _forget_after_rollback(session: Session) -> None:
+@event.listens_for(Session, "after_soft_rollback")
+def _forget_after_rollback(session: Session, previous_transaction: Any) -> None:
+    # Any rollback (a savepoint's too) may have undone entries: skip this anchor
+    # rather than anchor an entry that never was; the next one will come.
     session.info.pop("audit_pending", None)
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _forget_after_transaction(session: Session, transaction: Any) -> None:
+    # A transaction closed without commit (session.close(), remove()) leaves nothing
+    # for a later commit of the same session to anchor.
+    if transaction.parent is None:
+        session.info.pop("audit_pending", None)
 
 
 # ------------------------------------------------------------------ anchors
