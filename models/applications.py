@@ -15,7 +15,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, contains_eager, mapped_column, relationship
 
 from . import audit
-from .db import db
+from .db import Model, db
 from .eligibility import eligibility
 from .errors import DomainError
 from .office_time import office_midnight, utcnow
@@ -31,7 +31,7 @@ OPEN_STATUSES = ("submitted", "recorded", "print_ready", "duplicate", "batched",
 CLOSED_STATUSES = tuple(s for s in APPLICATION_STATUSES if s not in OPEN_STATUSES)
 
 
-class Application(db.Model):
+class Application(Model):
     """A request for a new KTP-el (permohonan); its status moves only via domain ops."""
 
     __tablename__ = "application"

@@ -40,7 +40,7 @@ from sqlalchemy import event
 from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
-from .db import db
+from .db import Model, db
 from .office_time import office_date, utcnow
 
 # The web layer sets the client address per request; models never see `request`.
@@ -67,7 +67,7 @@ def mask_nik(nik: str | None) -> str | None:
     return mask_niks(nik) if nik else None
 
 
-class AuditEntry(db.Model):
+class AuditEntry(Model):
     __tablename__ = "audit_entry"
 
     id: Mapped[int] = mapped_column(primary_key=True)

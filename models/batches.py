@@ -18,7 +18,7 @@ from . import audit, numbering
 from .applications import MIN_REASON_LENGTH, Application, check_separation, status_label
 from .blanks import allocate_fifo, available_count, in_check, move_blanks
 from .cards import Card, issued_data
-from .db import db
+from .db import Model, db
 from .eligibility import eligibility
 from .errors import DomainError
 from .office_time import utcnow
@@ -33,7 +33,7 @@ BATCH_STATUS_LABELS = {
 }
 
 
-class PrintBatch(db.Model):
+class PrintBatch(Model):
     """A set of print-ready applications, approved by the head of division."""
 
     __tablename__ = "print_batch"

@@ -14,7 +14,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from . import audit
-from .db import db
+from .db import Model, db
 from .errors import DomainError
 from .office_time import office_day_range, office_today, to_utc, utcnow
 from .permissions import require
@@ -35,7 +35,8 @@ BLANK_STATUS_LABELS = {
 
 WRITE_OFF_KINDS = {"lost": _l("Lost"), "returned": _l("Returned to the ministry")}
 WRITE_OFF_MAX = 5_000  # blanks in one write-off: a typo in a range must not empty the stock
-_SERIAL_RANGE = re.compile(r"^(\d+)-(\d+)$")
+# Digits 0-9 only, at most a serial long: "١٢٣" or a 5,000-digit "range" is no serial.
+_SERIAL_RANGE = re.compile(r"^([0-9]{1,10})-([0-9]{1,10})$")
 
 
 def in_check(column: str, values: tuple[str, ...]) -> str:
@@ -43,7 +44,7 @@ def in_check(column: str, values: tuple[str, ...]) -> str:
     return f"{column} IN (" + ", ".join(repr(v) for v in values) + ")"
 
 
-class BlankReceipt(db.Model):
+class BlankReceipt(Model):
     """Blanks received from the ministry, as one contiguous serial range."""
 
     __tablename__ = "blank_receipt"
@@ -55,7 +56,7 @@ class BlankReceipt(db.Model):
     serial_last: Mapped[str] = mapped_column(sa.String(SERIAL_LENGTH))
     quantity: Mapped[int]
     received_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))
-    notes: Mapped[str | None] = mapped_column(sa.Text)
+    notes: Mapped[str | None] = mapped_column(sa.String(500))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     received_by = relationship("User")
@@ -67,7 +68,7 @@ class BlankReceipt(db.Model):
         today = today or office_today()
         for field in ("serial_first", "serial_last"):
             value = (getattr(self, field) or "").strip()
-            if not (value.isdigit() and len(value) == SERIAL_LENGTH):
+            if not (value.isascii() and value.isdigit() and len(value) == SERIAL_LENGTH):
                 raise DomainError(_l("A blank serial is exactly %(n)d digits.",
                                      n=SERIAL_LENGTH), field=field)
             setattr(self, field, value)
@@ -84,6 +85,9 @@ class BlankReceipt(db.Model):
         self.reference = " ".join((self.reference or "").split())
         if not self.reference:
             raise DomainError(_l("The reference number is required."), field="reference")
+        from .validation import check_lengths
+
+        check_lengths(self)
         taken = db.session.execute(sa.select(BlankReceipt.id).where(
             BlankReceipt.reference == self.reference, BlankReceipt.id != (self.id or 0))
         ).first()
@@ -106,7 +110,7 @@ class BlankReceipt(db.Model):
         return f"{self.reference} ({self.serial_first}-{self.serial_last})"
 
 
-class Blank(db.Model):
+class Blank(Model):
     """One physical blank card, known by its serial."""
 
     __tablename__ = "blank"
@@ -135,7 +139,7 @@ BLANK_EVENT_KINDS = ("received", "reserved", "released", "used", "spoiled", "los
                      "returned", "destroyed")
 
 
-class BlankEvent(db.Model):
+class BlankEvent(Model):
     """Every change of a blank's status, with its time: the basis of reconciliation."""
 
     __tablename__ = "blank_event"
@@ -429,7 +433,7 @@ def parse_serials(text: str | None) -> list[str]:
                 raise DomainError(_l("At most %(n)d blanks at a time.", n=WRITE_OFF_MAX),
                                   field="serials")
             wanted += [f"{n:0{len(first)}d}" for n in range(int(first), int(last) + 1)]
-        elif part.isdigit():
+        elif part.isascii() and part.isdigit() and len(part) <= SERIAL_LENGTH:
             wanted.append(part)
         else:
             raise DomainError(_l("%(s)s is not a serial.", s=part), field="serials")

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from . import audit, validation
 from .applications import Application
 from .blanks import Blank, in_check
-from .db import db
+from .db import Model, db
 from .errors import DomainError
 from .office_time import office_date, office_today, utcnow
 from .permissions import require
@@ -43,7 +43,7 @@ RELATION_LABELS = {
 
 
 
-class Card(db.Model):
+class Card(Model):
     """One physical print attempt of a KTP-el on a blank."""
 
     __tablename__ = "card"

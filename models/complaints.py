@@ -24,7 +24,7 @@ from sqlalchemy import orm
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from . import audit, numbering
-from .db import db
+from .db import Model, db
 from .errors import DomainError
 from .office_time import office_date, office_midnight, utcnow
 from .permissions import ROLES, PermissionDenied, actions_of, allowed, require
@@ -60,9 +60,11 @@ RECEIVED_FIELDS = ("channel", "kind", "complainant_name", "contact", "subject", 
 STEP_FIELDS = ("status", "assigned_to_id", "responded_at", "resolved_at",
                "first_response_due_at", "resolution_due_at")
 MAX_RESPONSE = 4000
+# What a complainant may write (the forms say the same): a 5 MB body is no complaint.
+MAX_BODY = 10_000
 
 
-class Complaint(db.Model):
+class Complaint(Model):
     __tablename__ = "complaint"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -72,7 +74,7 @@ class Complaint(db.Model):
     complainant_name: Mapped[str | None] = mapped_column(sa.String(60))
     contact: Mapped[str | None] = mapped_column(sa.String(80))
     subject: Mapped[str] = mapped_column(sa.String(120))
-    body: Mapped[str] = mapped_column(sa.Text)
+    body: Mapped[str] = mapped_column(sa.Text, info={"max_length": MAX_BODY})
     application_id: Mapped[int | None] = mapped_column(sa.ForeignKey("application.id"),
                                                        index=True)
     status: Mapped[str] = mapped_column(sa.String(12), default="new", index=True)
@@ -142,6 +144,9 @@ class Complaint(db.Model):
         self.contact = (self.contact or "").strip() or None
         if self.received_at and self.received_at > utcnow():
             raise DomainError(_l("The date cannot be in the future."), field="received_at")
+        from .validation import check_lengths
+
+        check_lengths(self)
         return []
 
     @property
@@ -169,7 +174,7 @@ class Complaint(db.Model):
         return f"{self.ticket} {self.subject}"
 
 
-class ComplaintResponse(db.Model):
+class ComplaintResponse(Model):
     """One dated answer of the office to a complaint: a response, the resolution or
     the rejection with its reason. Entries are never edited."""
 

@@ -1,5 +1,7 @@
 """The SQLAlchemy handle shared by every model."""
 
+from typing import TYPE_CHECKING
+
 from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import MetaData
 from sqlalchemy.orm import DeclarativeBase
@@ -22,4 +24,11 @@ class Base(DeclarativeBase):
 
 db = SQLAlchemy(model_class=Base)
 
-__all__ = ["Base", "NAMING_CONVENTION", "db", "utcnow"]
+# Every entity subclasses `Model`: Flask-SQLAlchemy's db.Model at run time, which the
+# type checker cannot see through, so it checks against the declarative Base instead.
+if TYPE_CHECKING:
+    Model = Base
+else:
+    Model = db.Model
+
+__all__ = ["NAMING_CONVENTION", "Base", "Model", "db", "utcnow"]

@@ -7,11 +7,11 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from .db import db
+from .db import Model, db
 from .office_time import utcnow
 
 
-class EvaluationReport(db.Model):
+class EvaluationReport(Model):
     """The monthly performance evaluation (B8), acknowledged by the head of office."""
 
     __tablename__ = "evaluation_report"

@@ -20,7 +20,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Mapped, mapped_column
 
-from .db import db
+from .db import Model, db
 from .office_time import office_today
 
 
@@ -38,7 +38,7 @@ TICKET_PREFIX = TICKET.prefix
 CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
 
 
-class NumberSequence(db.Model):
+class NumberSequence(Model):
     """The last number given out for one prefix on one office day."""
 
     __tablename__ = "number_sequence"

@@ -8,12 +8,12 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column
 
-from .db import db
+from .db import Model, db
 from .errors import DomainError
 from .office_time import utcnow
 
 
-class Printer(db.Model):
+class Printer(Model):
     """A card printer and its calibration: where overlay text lands on the blank."""
 
     __tablename__ = "printer"

@@ -11,7 +11,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from . import audit, codes, editing, validation, wilayah
-from .db import db
+from .db import Model, db
 from .errors import DomainError
 from .office_time import utcnow
 from .permissions import require
@@ -23,7 +23,7 @@ MIN_CHANGE_REASON_LENGTH = 5
 MAX_CHANGE_REASON_LENGTH = 255
 
 
-class Applicant(db.Model):
+class Applicant(Model):
     """A resident (penduduk) as recorded on form F-1.02."""
 
     __tablename__ = "applicant"

@@ -33,7 +33,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from . import audit
 from .applications import Application
-from .db import db
+from .db import Model, db
 from .eligibility import eligibility
 from .errors import DomainError
 from .office_time import duration_text, format_datetime, office_date, to_utc, utcnow
@@ -66,7 +66,7 @@ def late_entry_limit() -> timedelta:
     return timedelta(minutes=minutes)
 
 
-class Disruption(db.Model):
+class Disruption(Model):
     """A disruption (gangguan) that lets the 24-hour service limit apply."""
 
     __tablename__ = "disruption"
@@ -75,7 +75,7 @@ class Disruption(db.Model):
     kind: Mapped[str] = mapped_column(sa.String(20), index=True)
     started_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
     ended_at: Mapped[datetime | None] = mapped_column(index=True)
-    description: Mapped[str] = mapped_column(sa.Text)
+    description: Mapped[str] = mapped_column(sa.String(2000))
     reported_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))
     closed_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))
     # When it was entered; one entered after the fact waits for confirmation.
@@ -115,6 +115,9 @@ class Disruption(db.Model):
             raise DomainError(_l("The end cannot be in the future."), field="ended_at")
         if self.ended_at and self.started_at and self.ended_at < self.started_at:
             raise DomainError(_l("The end cannot be before the start."), field="ended_at")
+        from .validation import check_lengths
+
+        check_lengths(self)
         return []
 
     def __str__(self) -> str:

@@ -10,12 +10,15 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from . import audit, codes
-from .db import db
+from .db import Model, db
 from .errors import DomainError
 from .office_time import utcnow
 from .permissions import require
 
 # Values of the published standard Dukcapil/T/334/461/III/2022 (shared/seed).
+# The standard's A and B components: long texts, but not unbounded.
+MAX_TEXT = 20_000
+
 SEED_STANDARD = {
     "document_number": "Dukcapil/T/334/461/III/2022",
     "document_date": date(2022, 3, 18),
@@ -72,7 +75,7 @@ SEED_STANDARD = {
 }
 
 
-class ServiceStandard(db.Model):
+class ServiceStandard(Model):
     """One version of the standard; the highest version is the one in force."""
 
     __tablename__ = "service_standard"
@@ -90,8 +93,10 @@ class ServiceStandard(db.Model):
     sla_hours_disrupted: Mapped[int]
     fee: Mapped[int] = mapped_column(default=0)
     complaint_channels: Mapped[list] = mapped_column(sa.JSON)
-    service_delivery_text: Mapped[str] = mapped_column(sa.Text)
-    internal_management_text: Mapped[str] = mapped_column(sa.Text)
+    service_delivery_text: Mapped[str] = mapped_column(sa.Text,
+                                                       info={"max_length": MAX_TEXT})
+    internal_management_text: Mapped[str] = mapped_column(sa.Text,
+                                                          info={"max_length": MAX_TEXT})
     low_stock_threshold: Mapped[int]
     complaint_response_days: Mapped[int]  # first response, calendar days
     complaint_resolution_working_days: Mapped[int] = mapped_column(default=5,
@@ -133,9 +138,15 @@ def current_standard() -> ServiceStandard:
 
 
 EDITABLE_FIELDS = tuple(k for k in SEED_STANDARD)
+# Every text of a version within its column's limit (String(n), or MAX_TEXT).
+TEXT_LIMITS = {"document_number": 80, "unit": 120, "service_delivery_text": MAX_TEXT,
+               "internal_management_text": MAX_TEXT}
 
 
 def validate_standard_values(values: dict) -> None:
+    for name, limit in TEXT_LIMITS.items():
+        if isinstance(values.get(name), str) and len(values[name]) > limit:
+            raise DomainError(_l("At most %(n)d characters.", n=limit), field=name)
     if not 10 <= int(values["eligibility_age"]) <= 25:
         raise DomainError(_l("The eligibility age must be between 10 and 25."),
                           field="eligibility_age")

@@ -25,7 +25,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from zxcvbn import zxcvbn
 
 from . import audit
-from .db import db
+from .db import Model, db
 from .errors import DomainError
 from .office_time import utcnow
 from .permissions import (
@@ -62,7 +62,7 @@ _DUMMY_HASH = generate_password_hash("not-a-password", method="scrypt")
 GENERIC_REFUSAL = _l("Wrong username or password.")
 
 
-class User(db.Model):
+class User(Model):
     __tablename__ = "user"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -147,7 +147,7 @@ class User(db.Model):
         return f"{self.full_name} ({self.username})"
 
 
-class RoleGrant(db.Model):
+class RoleGrant(Model):
     """A role the administrator asked for; it takes effect when the head of office
     confirms it (a grant of admin takes effect at once: it reaches no resident data)."""
 
@@ -195,7 +195,7 @@ GRANT_STATUS_LABELS = {
 }
 
 
-class RecoveryCode(db.Model):
+class RecoveryCode(Model):
     """A single-use code for when the authenticator is lost; only its hash is kept."""
 
     __tablename__ = "recovery_code"
