@@ -68,16 +68,22 @@ def complaint_form(application_lookup: t.Any) -> type[ComplaintForm]:
     return ComplaintWithApplicationForm
 
 
-def complaint_edit_form(application_lookup: t.Any) -> type[FlaskForm]:
+class ComplaintEditForm(FlaskForm):
     """What the complainant wrote stays as received, and the handling has its own
-    steps: only the link to the application may be corrected here."""
+    steps: only the link to the application may be corrected (the field is added by
+    `complaint_edit_form`)."""
 
-    class ComplaintEditForm(FlaskForm):
-        Meta = TranslatedMeta
+    Meta = TranslatedMeta
+
+
+def complaint_edit_form(application_lookup: t.Any) -> type[ComplaintEditForm]:
+    """The edit form with the select2 lookup of the application by receipt number."""
+
+    class ComplaintApplicationEditForm(ComplaintEditForm):
         application = AjaxSelectField(application_lookup, _l("Application"),
                                       allow_blank=True)
 
-    return ComplaintEditForm
+    return ComplaintApplicationEditForm
 
 
 class AssignForm(FlaskForm):
