@@ -33,7 +33,8 @@ from models.permissions import ROLES
 from models.service_clock import clock_start
 from models.standard import current_standard
 from models.validation import check_kk_number, check_nik
-from tests.conftest import PASSWORD, _empty_database
+from tests.factories import PASSWORD
+from tests.factories import empty_database as _empty_database
 
 LOGIN_LINE = re.compile(r"^\s+(\w+)\s+([a-z0-9._]+)\s+(\S{16})$", re.MULTILINE)
 NUMBER = re.compile(r"^KTP-(\d{6})-(\d{4})$")

@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from playwright.sync_api import Page, expect
 
 from models import Applicant, db, editing
-from tests.conftest import user_of
+from tests.factories import user_of
 
 pytestmark = pytest.mark.e2e
 

@@ -14,7 +14,7 @@ from PIL import Image, ImageDraw
 from playwright.sync_api import Page, expect
 
 from models import Application, db
-from tests.workflow_helpers import PDF_BYTES, make_applicant
+from tests.factories import PDF_BYTES, make_applicant
 
 pytestmark = pytest.mark.e2e
 

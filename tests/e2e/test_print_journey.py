@@ -12,8 +12,7 @@ import sqlalchemy as sa
 from playwright.sync_api import Page, expect
 
 from models import Blank, Card, PrintBatch, Printer, db, editing
-from tests.conftest import user_of
-from tests.printing_helpers import print_ready, receive
+from tests.factories import print_ready, receive, user_of
 
 pytestmark = pytest.mark.e2e
 

@@ -14,7 +14,7 @@ from playwright.sync_api import Page, expect
 
 from models import Complaint, db
 from tests.e2e.conftest import ui_text
-from tests.test_public import handed_over_card
+from tests.public.test_public import handed_over_card
 
 pytestmark = pytest.mark.e2e
 

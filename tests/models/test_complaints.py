@@ -38,7 +38,7 @@ from models.office_time import OFFICE_ZONE, simulated, to_utc
 from models.standard import current_standard, publish_version
 from models.transitions import JustProcessed
 from models.users import create_user
-from tests.conftest import PASSWORD, Auth, user_of
+from tests.factories import PASSWORD, Auth, user_of
 
 TICKET_RE = re.compile(r"^ADU-\d{4}-\d{4}$")
 
@@ -104,7 +104,7 @@ def test_ticket_is_digits_per_wita_month(app) -> None:
 
 
 def test_two_tickets_at_once_never_collide(app) -> None:
-    from tests.test_races import race
+    from tests.models.test_races import race
 
     recorder_id = user_of("recording_operator").id
     secretary_id = user_of("secretary").id
@@ -186,7 +186,7 @@ def test_every_role_but_admin_records_and_the_box_is_anonymous(app) -> None:
 
 
 def test_create_form_offers_the_staff_channels_and_links_an_application(app) -> None:
-    from tests.workflow_helpers import make_applicant, submitted
+    from tests.factories import make_applicant, submitted
 
     application = submitted(app, make_applicant(), user_of("recording_operator"))
     secretary = login(app, "secretary")
@@ -307,8 +307,8 @@ def test_complaint_is_recorded_as_received_and_never_rewritten(app, recording_op
     """Moved from test_security (issue 10 reverses its edit of the subject): the edit
     form offers none of the complainant's fields, a post of them changes nothing, and
     the handler is given through the assignment step."""
-    from tests.workflow_helpers import make_applicant as resident
-    from tests.workflow_helpers import submitted
+    from tests.factories import make_applicant as resident
+    from tests.factories import submitted
 
     application = submitted(app, resident(), user_of("recording_operator"))
     url = "/admin/complaint/new/"
@@ -401,7 +401,7 @@ def test_states_new_in_progress_resolved_or_rejected(app) -> None:
 
 
 def test_two_resolves_at_once_one_wins(app) -> None:
-    from tests.test_races import one_wins, race
+    from tests.models.test_races import one_wins, race
 
     complaint = make()
     assign(complaint, user_of("head_of_division"), user_of("printing_operator"))
@@ -594,7 +594,7 @@ def test_whatsapp_link_for_an_answered_complaint_is_audited(app, monkeypatch) ->
 def test_whatsapp_link_for_a_card_ready_for_collection(app) -> None:
     from models import Card
     from models.batches import confirm_card, print_batch
-    from tests.printing_helpers import batch_with, print_ready, receive
+    from tests.factories import batch_with, print_ready, receive
 
     receive(1, 5)
     (application,) = print_ready(app, 1)

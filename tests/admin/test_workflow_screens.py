@@ -27,14 +27,14 @@ from models import intake as intake_ops
 from models.office_time import office_today
 from models.permissions import ROLES, allowed
 from models.uploads import MAX_DOCUMENT_BYTES, store_document
-from tests.conftest import user_of
-from tests.workflow_helpers import (
+from tests.factories import (
     PDF_BYTES,
     make_applicant,
     nik_for,
     png_bytes,
     recorded,
     submitted,
+    user_of,
 )
 
 STEP_URLS = {
@@ -362,7 +362,8 @@ def test_details_show_the_clock_and_overdue_in_red(recording_operator, app):
 # ------------------------------------------------------------------ stored files
 
 
-def test_files_refused_to_admin_and_served_inline_to_head_of_division(app, client, auth):
+def test_files_refused_to_admin_and_served_as_attachments_to_head_of_division(app, client,
+                                                                          auth):
     application = recorded(app, make_applicant(), user_of("recording_operator"))
     auth.login("admin")
     response = client.get(f"/admin/application/file/kk_copy/?id={application.id}")
@@ -373,7 +374,8 @@ def test_files_refused_to_admin_and_served_inline_to_head_of_division(app, clien
     assert response.status_code == 200
     assert response.data == PDF_BYTES
     assert response.mimetype == "application/pdf"
-    assert response.headers["Content-Disposition"].startswith("inline")
+    # Issue 8: a personal file is downloaded, never opened inline.
+    assert response.headers["Content-Disposition"].startswith("attachment")
     assert response.headers["X-Content-Type-Options"] == "nosniff"
     assert response.headers["Cache-Control"] == "no-store"
     photo = client.get(f"/admin/application/file/photo/?id={application.id}")
@@ -773,7 +775,7 @@ COUNTER_MODULES = ("admin/residents.py", "admin/applications.py", "admin/intake.
 def test_counter_screens_read_forms_not_the_request():
     from pathlib import Path
 
-    root = Path(__file__).resolve().parent.parent
+    root = Path(__file__).resolve().parents[2]
     for name in COUNTER_MODULES:
         source = (root / name).read_text()
         for forbidden in ("request.form", "request.files", "form_checked"):

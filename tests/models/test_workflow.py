@@ -21,8 +21,7 @@ from models.permissions import ROLES, PermissionDenied, allowed
 from models.service_clock import close_disruption
 from models.standard import SEED_STANDARD, current_standard, publish_version
 from models.uploads import store_document, store_image
-from tests.conftest import user_of
-from tests.workflow_helpers import (
+from tests.factories import (
     PDF_BYTES,
     make_applicant,
     nik_for,
@@ -30,6 +29,7 @@ from tests.workflow_helpers import (
     recorded,
     stored_image,
     submitted,
+    user_of,
 )
 
 # ------------------------------------------------------------------ eligibility

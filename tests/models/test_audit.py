@@ -34,8 +34,7 @@ from models.audit import (
 from models.batches import confirm_card
 from models.complaints import record_complaint
 from models.permissions import allowed
-from tests.conftest import Auth, user_of
-from tests.printing_helpers import batch_with, print_ready, receive
+from tests.factories import Auth, batch_with, print_ready, receive, user_of
 
 NIK_RUN = re.compile(r"(?<!\d)\d{16}(?!\d)")
 

@@ -21,7 +21,7 @@ import sqlalchemy as sa
 from models import AuditEntry, PermissionDenied, User, db, users
 from models.office_time import utcnow
 from models.users import RecoveryCode, RoleGrant
-from tests.conftest import PASSWORD, TOTP_SECRET, Auth, csrf_from, user_of
+from tests.factories import PASSWORD, TOTP_SECRET, Auth, csrf_from, user_of
 
 NEW_PASSWORD = "padang sabana kuda pacu 77"
 CODE_RE = re.compile(r'data-testid="activation-code">([^<]+)<')

@@ -22,8 +22,7 @@ from models.blanks import destroy_spoiled, receive_blanks, reconcile, write_off
 from models.cards import check_verification_code, hand_over, uncollected
 from models.office_time import office_today, utcnow
 from models.permissions import PermissionDenied
-from tests.conftest import user_of
-from tests.printing_helpers import batch_with, print_ready, receive
+from tests.factories import batch_with, print_ready, receive, user_of
 
 SECRET = "test-secret"
 
@@ -358,7 +357,7 @@ def _race_step(app, step: str, apps: list) -> None:
                                  "race_lost_print"]),
                 min_size=1, max_size=8))
 def test_reconciliation_balances_after_any_sequence(app, steps):
-    from tests.conftest import fresh_database  # each example starts clean
+    from tests.factories import fresh_database  # each example starts clean
 
     fresh_database()
     receive(1, 6, reference="BA-1")

@@ -33,7 +33,7 @@ from models import (
 )
 from models.audit import verify_chain
 from models.permissions import allowed
-from tests.conftest import PASSWORD, Auth, csrf_from, user_of
+from tests.factories import PASSWORD, Auth, csrf_from, user_of
 
 WRONG = "kata-sandi-salah-9"
 

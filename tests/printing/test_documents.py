@@ -41,8 +41,7 @@ from printing.documents import (
     render_manifest,
     render_reconciliation,
 )
-from tests.conftest import user_of
-from tests.printing_helpers import print_ready, receive
+from tests.factories import print_ready, receive, user_of
 
 SECRET = "test-secret"
 MM_PER_PT = 25.4 / 72

@@ -44,16 +44,18 @@ from models.intake import open_application
 from models.numbering import NumberSequence
 from models.office_time import office_today
 from models.transitions import JUST_PROCESSED, JustProcessed, compare_and_set
-from tests.conftest import user_of
-from tests.printing_helpers import batch_with, print_ready, receive
-from tests.race_helpers import MESSAGE, load, one_wins, race
-from tests.workflow_helpers import (
+from tests.factories import (
+    batch_with,
     make_applicant,
     nik_for,
+    print_ready,
+    receive,
     stored_image,
     stored_kk,
     submitted,
+    user_of,
 )
+from tests.race_helpers import MESSAGE, load, one_wins, race
 
 SECRET = "test-secret"
 
@@ -306,7 +308,7 @@ def test_record_twice(app):
 
 def test_siak_result_twice(app):
     applicant = make_applicant()
-    from tests.workflow_helpers import recorded
+    from tests.factories import recorded
 
     app_id = recorded(app, applicant, user_of("recording_operator")).id
     operator_id = user_of("recording_operator").id
@@ -352,7 +354,7 @@ def test_reject_against_cancel(app):
 
 def test_recheck_duplicate_twice(app):
     from models.applications import recheck_duplicate
-    from tests.workflow_helpers import recorded
+    from tests.factories import recorded
 
     application = recorded(app, make_applicant(), user_of("recording_operator"))
     enter_siak_result(application, user_of("recording_operator"), "duplicate",

@@ -31,8 +31,7 @@ from models.office_time import office_date, simulated, utcnow
 from models.residents import MIN_CHANGE_REASON_LENGTH, update_applicant
 from printing.cards import render_cards, render_preview
 from printing.documents import handover_context, manifest_context, render_manifest
-from tests.conftest import Auth, user_of
-from tests.printing_helpers import batch_with, print_ready, receive
+from tests.factories import Auth, batch_with, print_ready, receive, user_of
 
 SECRET = "test-secret"
 NEW_NAME = "RAMBU KAHI LAPU"

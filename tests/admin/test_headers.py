@@ -8,7 +8,7 @@ import re
 import pytest
 
 from app import create_app
-from tests.printing_helpers import print_ready
+from tests.factories import print_ready
 
 SCRIPT_TAG = re.compile(r"<script\b[^>]*>", re.I)
 INLINE_HANDLER = re.compile(r"<[^>]+\son[a-z]+\s*=", re.I)

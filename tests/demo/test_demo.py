@@ -22,7 +22,7 @@ from models.batches import PrintBatch
 from models.blanks import BlankEvent, BlankReceipt, reconcile
 from models.cards import Card
 from models.office_time import month_range, office_date, simulated, to_office, to_utc
-from tests.conftest import _empty_database
+from tests.factories import empty_database as _empty_database
 
 NOW = to_utc(datetime(2025, 12, 10, 11, 40))  # WITA
 BATCH_NUMBER = re.compile(r"^CTK-(\d{6})-(\d{3})$")

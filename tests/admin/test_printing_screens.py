@@ -38,8 +38,7 @@ from models.cards import check_verification_code
 from models.office_time import office_today
 from models.permissions import ROLES, allowed
 from models.standard import current_standard
-from tests.conftest import Auth, user_of
-from tests.printing_helpers import batch_with, print_ready, receive
+from tests.factories import Auth, batch_with, print_ready, receive, user_of
 
 ACTION = "application.add_to_batch"
 
@@ -933,7 +932,7 @@ PRINTING_MODULES = ("admin/batches.py", "admin/cards.py", "admin/blanks.py",
 
 
 def test_printing_screens_parse_no_request_form_by_hand():
-    root = Path(__file__).resolve().parent.parent
+    root = Path(__file__).resolve().parents[2]
     for name in PRINTING_MODULES:
         source = (root / name).read_text()
         assert "request.form" not in source and "request.files" not in source, name

@@ -26,9 +26,17 @@ from models.service_clock import (
     open_disruption,
 )
 from models.standard import SEED_STANDARD, publish_version
-from tests.conftest import Auth, user_of
-from tests.printing_helpers import batch_with, print_ready, receive
-from tests.workflow_helpers import make_applicant, nik_for, recorded, submitted
+from tests.factories import (
+    Auth,
+    batch_with,
+    make_applicant,
+    nik_for,
+    print_ready,
+    receive,
+    recorded,
+    submitted,
+    user_of,
+)
 
 JUST_PROCESSED_ID = "baru saja diproses oleh petugas lain"
 

@@ -21,9 +21,15 @@ from models.batches import confirm_card, print_batch
 from models.cards import hand_over
 from models.complaints import assign, record_complaint, respond
 from models.public import mask_name
-from tests.conftest import csrf_from, user_of
-from tests.printing_helpers import batch_with, print_ready, receive
-from tests.workflow_helpers import make_applicant, submitted
+from tests.factories import (
+    batch_with,
+    csrf_from,
+    make_applicant,
+    print_ready,
+    receive,
+    submitted,
+    user_of,
+)
 
 BASE = "https://ktp.example.go.id"
 CLERK_HOST = "clerk-pc.local:8080"

@@ -50,7 +50,8 @@ from models.permissions import ROLES, actions_of, allowed
 from models.standard import current_standard, ensure_seed_standard
 from models.uploads import store_document
 from models.users import create_user
-from tests.conftest import PASSWORD, Auth, _empty_database
+from tests.factories import PASSWORD, Auth
+from tests.factories import empty_database as _empty_database
 
 
 # --------------------------------------------------------------------------------------
@@ -277,7 +278,7 @@ def make_audit_entry() -> AuditEntry:
 
 def make_print_ready_application() -> Application:
     from models.uploads import store_image
-    from tests.workflow_helpers import png_bytes
+    from tests.factories import png_bytes
 
     operator = _user("recording_operator")
     application = make_application()
