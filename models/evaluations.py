@@ -7,7 +7,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from .db import Model, db
+from .db import Model
 from .office_time import utcnow
 
 

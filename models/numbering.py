@@ -62,7 +62,7 @@ def _highest_taken(column: Any, head: str) -> int:
 def next_in_sequence(name: str, day: date, at_least: int = 1) -> int:
     """Take the next number of sequence (`name`, `day`): one atomic upsert, so two
     transactions never get the same one. It is never below `at_least`."""
-    table = NumberSequence.__table__
+    table: sa.Table = NumberSequence.__table__  # type: ignore[assignment]
     dialect = db.session.get_bind().dialect.name
     insert = pg_insert if dialect == "postgresql" else sqlite_insert
     bumped = table.c.last + 1
