@@ -20,7 +20,7 @@ from .applications import Application
 from .blanks import Blank, in_check
 from .db import Model, db
 from .errors import DomainError
-from .office_time import office_date, office_today, utcnow
+from .office_time import format_date, office_date, office_today, utcnow
 from .permissions import require
 from .residents import Applicant
 from .transitions import atomic, compare_and_set
@@ -236,7 +236,7 @@ def issued_data(application: Application, issued_on: date | datetime | None = No
     village = wilayah.village(a.village_code) if a.village_code else None
     province = wilayah.province_name(a.village_code[:2]) if a.village_code else None
     regency = wilayah.regency_name(a.village_code[:5]) if a.village_code else None
-    birth = f"{a.birth_date:%d-%m-%Y}" if a.birth_date else ""
+    birth = format_date(a.birth_date)
     return {
         "province": f"PROVINSI {_upper(province)}" if province else FALLBACK_PROVINCE,
         "regency": _upper(regency) if regency else FALLBACK_REGENCY,
@@ -256,7 +256,7 @@ def issued_data(application: Application, issued_on: date | datetime | None = No
         "valid_until": VALID_UNTIL,
         "photo": application.photo_path,
         "issue_place": _upper(place),
-        "issue_date": f"{issued_on:%d-%m-%Y}",
+        "issue_date": format_date(issued_on),
         "signature": application.signature_path,
         "photo_sha256": application.photo_sha256,
         "signature_sha256": application.signature_sha256,

@@ -26,14 +26,14 @@ import os
 from collections.abc import Iterable, Mapping
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
+
+from models import office_time
 
 from . import cardface
 from .cardface import MODES
-from .receipt import _office_timezone
 
 CHUNK_CARDS = 25  # cards per WeasyPrint document: bounds layout memory
 PARALLEL_MIN_CARDS = 50  # below this, one process (starting workers costs more)
@@ -70,8 +70,7 @@ def _default_upload_root() -> str | None:
 
 def office_date(moment: datetime | None = None) -> date:
     """The office's (WITA) calendar date of a stored naive-UTC moment, or today."""
-    moment = moment or datetime.now(UTC).replace(tzinfo=None)
-    return moment.replace(tzinfo=UTC).astimezone(ZoneInfo(_office_timezone())).date()
+    return office_time.office_date(moment or office_time.utcnow())
 
 
 def card_face(issued: Mapping[str, Any], *, upload_root: str | None = None) -> dict:
@@ -108,14 +107,14 @@ def _as_card_dict(item: Any, upload_root: str, issued_on: date | None) -> dict:
     if isinstance(item, Mapping):
         data = dict(item)
         if issued_on is not None:
-            data["issue_date"] = f"{issued_on:%d-%m-%Y}"
+            data["issue_date"] = office_time.format_date(issued_on)
         return data
     from models.cards import Card, card_issued_data
 
     if isinstance(item, Card):  # re-rendered and reprinted as issued
         data = card_face(card_issued_data(item), upload_root=upload_root)
         if issued_on is not None:
-            data["issue_date"] = f"{issued_on:%d-%m-%Y}"
+            data["issue_date"] = office_time.format_date(issued_on)
         return data
     return card_data(item, issued_on or office_date(), upload_root=upload_root)
 

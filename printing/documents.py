@@ -11,9 +11,10 @@ from __future__ import annotations
 import base64
 import io
 from collections.abc import Iterable
-from datetime import UTC, date, datetime
+from datetime import date
 from typing import Any
-from zoneinfo import ZoneInfo
+
+from models.office_time import format_date, office_date, utcnow
 
 from .receipt import _office_timezone, local_text
 from .render import render_pdf
@@ -81,7 +82,7 @@ def _tz() -> str:
 
 
 def _now_text(tz: str) -> str:
-    return local_text(datetime.now(UTC).replace(tzinfo=None), tz)
+    return local_text(utcnow(), tz)
 
 
 def _name(user: Any) -> str:
@@ -144,8 +145,7 @@ def render_manifest(batch: Any, approver_name: str | None) -> bytes:
 
 def handover_number(card: Any, tz: str | None = None) -> str:
     """The handover receipt's number: PNY-YYMMDD-<card id>, the day in WITA."""
-    moment = card.handed_over_at or datetime.now(UTC).replace(tzinfo=None)
-    day = moment.replace(tzinfo=UTC).astimezone(ZoneInfo(tz or _tz()))
+    day = office_date(card.handed_over_at or utcnow())
     return f"PNY-{day:%y%m%d}-{card.id:06d}"
 
 
@@ -201,7 +201,7 @@ def destruction_context(blanks: Iterable[Any], actor_name: str, note: str, on: d
         "count_words": in_words(len(rows)),
         "day": day_name(on),
         "date_long": long_date(on),
-        "date": f"{on:%d-%m-%Y}",
+        "date": format_date(on),
         "actor_name": (actor_name or "").strip(),
         "note": (note or "").strip(),
         "generated_at": _now_text(tz or _tz()),
@@ -226,8 +226,8 @@ def reconciliation_context(rec: Any, generated_by: str, tz: str | None = None) -
         counts.setdefault(status, int(n))
     flow = rec.opening + rec.received - rec.used - rec.spoiled - rec.lost - rec.returned
     return {
-        "start": f"{rec.start:%d-%m-%Y}",
-        "end": f"{rec.end:%d-%m-%Y}",
+        "start": format_date(rec.start),
+        "end": format_date(rec.end),
         "opening": rec.opening, "received": rec.received, "used": rec.used,
         "spoiled": rec.spoiled, "lost": rec.lost, "returned": rec.returned,
         "destroyed": rec.destroyed, "released": rec.released, "closing": rec.closing,

@@ -2,30 +2,24 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
-from zoneinfo import ZoneInfo
+
+from models.office_time import OFFICE_TIMEZONE, format_datetime, utcnow
 
 from .render import render_pdf
 
 TEMPLATE = "receipt.html"
-OFFICE_TIMEZONE = "Asia/Makassar"  # WITA
 
 
 def _office_timezone() -> str:
-    try:
-        from flask import current_app
-
-        return str(current_app.config.get("BABEL_DEFAULT_TIMEZONE") or OFFICE_TIMEZONE)
-    except RuntimeError:  # outside an application context
-        return OFFICE_TIMEZONE
+    """The office clock's zone (models.office_time): documents print WITA."""
+    return OFFICE_TIMEZONE
 
 
-def local_text(value: datetime | None, tz: str) -> str:
-    """A stored naive-UTC moment as DD-MM-YYYY HH:mm in the office's zone."""
-    if value is None:
-        return ""
-    return value.replace(tzinfo=UTC).astimezone(ZoneInfo(tz)).strftime("%d-%m-%Y %H:%M")
+def local_text(value: datetime | None, tz: str | None = None) -> str:
+    """A stored naive-UTC moment as DD-MM-YYYY HH:MM on the office clock (WITA)."""
+    return format_datetime(value)
 
 
 def receipt_context(application: Any, status_url: str, tz: str | None = None) -> dict:
@@ -50,7 +44,7 @@ def receipt_context(application: Any, status_url: str, tz: str | None = None) ->
         "status_url": status_url,
         "received_by": getattr(application.submitted_by, "full_name", None) or "",
         "channels": channels,
-        "printed_at": local_text(datetime.now(UTC).replace(tzinfo=None), tz),
+        "printed_at": format_datetime(utcnow()),
     }
 
 
