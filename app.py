@@ -93,12 +93,13 @@ def create_app(config: dict[str, Any] | type | None = None) -> Flask:
     elif config:
         app.config.update(config)
 
-    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    config_module.secure_instance(app.instance_path)  # 0700: keys, database, uploads
     app.config.setdefault(
         "SQLALCHEMY_DATABASE_URI",
         os.environ.get("DATABASE_URL")
         or f"sqlite:///{Path(app.instance_path) / 'ktp.sqlite'}",
     )
+    config_module.secure_instance(app.instance_path, app.config["SQLALCHEMY_DATABASE_URI"])
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql://"):
         # psycopg 3 is the driver we ship.
         app.config["SQLALCHEMY_DATABASE_URI"] = app.config["SQLALCHEMY_DATABASE_URI"].replace(

@@ -21,6 +21,21 @@ def load_or_create_secret_key(instance_path: str) -> str:
     return key
 
 
+def secure_instance(instance_path: str, database_uri: str | None = None) -> None:
+    """The instance folder (keys, SQLite database, uploads, documents) readable by the
+    service user only: the folder 0700, an SQLite database file created 0600."""
+    folder = Path(instance_path)
+    folder.mkdir(parents=True, exist_ok=True)
+    os.chmod(folder, 0o700)
+    prefix = "sqlite:///"
+    if database_uri and database_uri.startswith(prefix) and ":memory:" not in database_uri:
+        db_file = Path(database_uri[len(prefix):].split("?", 1)[0])
+        if db_file.name:
+            db_file.parent.mkdir(parents=True, exist_ok=True)
+            os.close(os.open(db_file, os.O_WRONLY | os.O_CREAT, 0o600))
+            os.chmod(db_file, 0o600)
+
+
 class Config:
     SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
     SQLALCHEMY_TRACK_MODIFICATIONS = False

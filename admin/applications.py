@@ -112,7 +112,7 @@ class ApplicationView(IndexedSearchMixin, SecuredModelView):
         return str(_l("Receipt number or NIK"))
 
     def search_rules(self, term: str) -> t.Any:
-        if term.isdigit():
+        if term.isascii() and term.isdigit():
             nik = (Applicant.nik == term) if len(term) == 16 else prefix_range(
                 Applicant.nik, term)
             return Application.applicant_id.in_(sa.select(Applicant.id).where(nik))
@@ -280,7 +280,9 @@ class ApplicationView(IndexedSearchMixin, SecuredModelView):
         mimetype = MIMETYPES.get(extension)
         if mimetype is None:
             abort(404)
-        response = send_file(path, mimetype=mimetype, as_attachment=False,
+        # A personal file is a download, never shown inline (a PDF's scripts, a
+        # browser sniffing an image as HTML): attachment and nosniff.
+        response = send_file(path, mimetype=mimetype, as_attachment=True,
                              download_name=f"{application.number}-{kind}.{extension}",
                              max_age=0)
         response.headers["X-Content-Type-Options"] = "nosniff"

@@ -133,7 +133,8 @@ def object_text(entry: AuditEntry) -> str:
     if not label:
         model = audit.model_for(entry.object_type or "")
         obj = None
-        if model is not None and entry.object_id.isdigit():
+        if model is not None and entry.object_id.isascii() \
+                and entry.object_id.isdigit() and len(entry.object_id) <= 9:
             obj = db.session.get(model, int(entry.object_id))
         label = audit.object_label(obj) or f"#{entry.object_id}"
     return f"{kind} {label}"

@@ -11,19 +11,30 @@ from __future__ import annotations
 
 import typing as t
 
-from flask import Response, abort, flash, g, redirect, request, url_for
+from flask import Response, abort, current_app, flash, g, redirect, request, url_for
 from flask_admin import AdminIndexView, expose
 from flask_admin.babel import gettext as admin_gettext
 from flask_admin.contrib.sqla import ModelView
 from flask_admin.form import BaseForm
+from flask_babel import LazyString
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import inspect as sa_inspect
 from wtforms.validators import ValidationError
 
 from forms.i18n import WTFormsTranslations
-from models import audit, db, editing
+from forms.validators import with_field_checks
+from models import audit, db, editing, uploads
 from models.errors import DomainError
 from models.permissions import PermissionDenied, allowed
+from models.validation import (
+    ascii_digits,
+    clean_search,
+    parse_id,
+    replace_unstorable,
+    unstorable_characters,
+)
 
 from .formatters import DETAIL_TYPE_FORMATTERS, EXPORT_TYPE_FORMATTERS, TYPE_FORMATTERS
 
@@ -99,6 +110,42 @@ def neutralise_formula(value: t.Any) -> t.Any:
     return value
 
 
+def bounded_int(value: t.Any, low: int, high: int) -> int | None:
+    """A query-string number (digits 0-9, optional minus) within [low, high], else None."""
+    text = str(value if value is not None else "").strip()
+    digits = text[1:] if text.startswith("-") else text
+    if not digits or len(digits) > 12 or not ("0" <= min(digits) and max(digits) <= "9"):
+        return None
+    number = int(text)
+    return number if low <= number <= high else None
+
+
+def export_response(export_type: str, titles: list[str], rows: list[list[t.Any]],
+                    filename: str) -> Response:
+    """The finished export as a download: every row is already read, so the response
+    streams plain text and never goes back to the database."""
+    import csv
+    import io
+    import mimetypes
+
+    from werkzeug.utils import secure_filename
+
+    disposition = f"attachment;filename={secure_filename(filename)}"
+    if export_type == "csv":
+        out = io.StringIO()
+        writer = csv.writer(out)
+        writer.writerow(titles)
+        writer.writerows(rows)
+        return Response(out.getvalue(), mimetype="text/csv",
+                        headers={"Content-Disposition": disposition})
+    import tablib
+
+    dataset = tablib.Dataset(*[tuple(r) for r in rows], headers=titles)
+    data = dataset.export(export_type)
+    mimetype = mimetypes.guess_type(filename)[0] or "application/octet-stream"
+    return Response(data, mimetype=mimetype, headers={"Content-Disposition": disposition})
+
+
 def actor() -> t.Any:
     return current_user._get_current_object()
 
@@ -129,6 +176,55 @@ class OfficeForm(BaseForm):
 
     class Meta(BaseForm.Meta):
         _translations = WTFormsTranslations()
+
+        def bind_field(self, form: t.Any, unbound_field: t.Any, options: t.Any) -> t.Any:
+            """Number fields take digits 0-9 only, date fields plausible years."""
+            return super().bind_field(form, with_field_checks(unbound_field), options)
+
+
+# A query-string value longer than this is cut (no parameter of any page needs more).
+MAX_ARG_LENGTH = 1000
+# Pages of a list: beyond this, the list is empty anyway (20 rows a page).
+MAX_PAGE = 100_000
+
+
+def clean_query_args() -> None:
+    """Every query-string value as a page may use it: control characters, surrogates
+    and non-characters dropped, each value cut to MAX_ARG_LENGTH. Reading the query
+    string changes nothing, so a value is cleaned rather than refused."""
+    args = request.args
+    cleaned = [(key, clean_search(key, 100), value)
+               for key, value in args.items(multi=True)]
+    if all(key == new_key and not unstorable_characters(value)
+           and len(value) <= MAX_ARG_LENGTH for key, new_key, value in cleaned):
+        return
+    from werkzeug.datastructures import ImmutableMultiDict
+
+    request.__dict__["args"] = ImmutableMultiDict(
+        [(new_key, replace_unstorable(value, "")[:MAX_ARG_LENGTH])
+         for _key, new_key, value in cleaned])
+    request.__dict__.pop("values", None)
+
+
+def unstorable_form_response() -> t.Any:
+    """A posted value no text of the office contains (a NUL byte, a control character,
+    a non-character such as U+FFFE): refused as a whole, nothing stored, 400 with the
+    reason in the user's language."""
+    if request.method not in ("POST", "PUT", "PATCH"):
+        return None
+    bad: list[str] = []
+    for key, value in request.form.items(multi=True):
+        bad += unstorable_characters(key) + unstorable_characters(value)
+    for storage in request.files.values():
+        bad += unstorable_characters(storage.filename or "")
+    if not bad:
+        return None
+    from errors import render_error
+
+    return render_error(400, _l("The request could not be processed"), _l(
+        "The form contains characters that cannot be stored (control characters or "
+        "non-characters such as U+%(code)s); nothing was changed. Type the text again "
+        "instead of pasting it.", code=f"{ord(bad[0]):04X}"))
 
 
 class SecuredMixin:
@@ -189,6 +285,7 @@ class SecuredMixin:
         return None
 
     def _handle_view(self, name: str, **kwargs: t.Any) -> t.Any:
+        clean_query_args()  # before anything reads the query string
         if not current_user.is_authenticated:
             return redirect(url_for("auth.login", next=request.full_path))
         needed = self.declared(name)
@@ -204,8 +301,17 @@ class SecuredMixin:
                 return forbidden(self.entity, name)
         elif not allowed(current_user, entity, action):
             return forbidden(entity, name)
+        refused = unstorable_form_response()
+        if refused is not None:
+            return refused
         record_read(self, name, kwargs)
         return None
+
+    def _run_view(self, fn: t.Callable[..., t.Any], *args: t.Any, **kwargs: t.Any) -> t.Any:
+        """Every route runs inside the upload tracker: a file it stored that no record
+        refers to at the end (a refused intake, a recording that failed) is deleted."""
+        with uploads.discard_unused_uploads():
+            return super()._run_view(fn, *args, **kwargs)  # type: ignore[misc]
 
 
 def refused(exc: DomainError) -> t.Any:
@@ -276,7 +382,18 @@ def check_declarations(admin: t.Any) -> None:
 
 def masked_path() -> str:
     """The request's path and query string as the log may keep it: NIKs masked."""
-    return audit.mask_niks(request.full_path.rstrip("?"))[:300]
+    return replace_unstorable(audit.mask_niks(request.full_path.rstrip("?")))[:300]
+
+
+def export_audit(view: t.Any, export_type: str, action: str = "export",
+                 **extra: t.Any) -> None:
+    """The record of an export (who, which view, format and filters), made when the
+    file is complete; a failed one is recorded as "export_failed"."""
+    audit.record_now(actor(), action, object_type=view.entity,
+                     changes={"format": export_type, "path": masked_path(),
+                              "query": replace_unstorable(audit.mask_niks(
+                                  request.query_string.decode(errors="replace")))[:500],
+                              **extra})
 
 
 def forbidden(entity: str, name: str) -> t.NoReturn:
@@ -299,11 +416,7 @@ def record_read(view: t.Any, name: str, kwargs: dict[str, t.Any]) -> None:
         return
     g.read_recorded = True
     if name == "export":
-        audit.record_now(actor(), "export", object_type=view.entity,
-                         changes={"format": kwargs.get("export_type"), "path": masked_path(),
-                                  "query": audit.mask_niks(
-                                      request.query_string.decode(errors="replace"))[:500]})
-        return
+        return  # audited by the export itself once the file is made (export_audit)
     spec = view.personal_read(name)
     if spec is None:
         return
@@ -311,7 +424,7 @@ def record_read(view: t.Any, name: str, kwargs: dict[str, t.Any]) -> None:
     changes: dict[str, t.Any] = {"endpoint": f"{view.endpoint}.{name}", "path": masked_path(),
                                  "method": request.method}
     if subject_param is not None:
-        value = "".join(ch for ch in (request.values.get(subject_param) or "") if ch.isdigit())
+        value = ascii_digits(request.values.get(subject_param), 32)
         if not value:
             return  # the empty search form: nothing was read
         changes["subjects"] = [audit.mask_niks(value)]
@@ -320,10 +433,8 @@ def record_read(view: t.Any, name: str, kwargs: dict[str, t.Any]) -> None:
     obj = None
     model = audit.model_for(entity)
     if object_id is not None and model is not None:
-        try:
-            obj = db.session.get(model, int(object_id))
-        except (TypeError, ValueError):
-            obj = None
+        key = parse_id(object_id)
+        obj = db.session.get(model, key) if key is not None else None
     if obj is not None:
         changes["subjects"] = audit.subjects_of(obj)
         changes["label"] = audit.object_label(obj)
@@ -388,12 +499,46 @@ class SecuredModelView(SecuredMixin, ModelView):
 
     # ---- scoping: every single-record read goes through get_query ----
     def get_one(self, id: t.Any) -> t.Any:
+        """The record with this id inside the view's scope, None for an id that is not
+        one (letters, Arabic-Indic digits, 99999999999999999999, a NUL byte)."""
         pk = sa_inspect(self.model).primary_key[0]
-        try:
-            key = pk.type.python_type(id)
-        except (TypeError, ValueError):
-            return None
+        if pk.type.python_type is int:
+            key: t.Any = parse_id(id)
+            if key is None:
+                return None
+        else:
+            try:
+                key = pk.type.python_type(id)
+            except (TypeError, ValueError, OverflowError):
+                return None
         return self.get_query().filter(pk == key).one_or_none()
+
+    # ---- the list's query string, read defensively
+    def _get_list_extra_args(self) -> t.Any:
+        """page, sort and desc as numbers in range (anything else: the default), the
+        search cleaned and capped (models.validation.clean_search)."""
+        view_args = super()._get_list_extra_args()
+        view_args.page = bounded_int(request.args.get("page"), 0, MAX_PAGE) or 0
+        view_args.page_size = 0  # can_set_page_size is off: the view's page size
+        sort = bounded_int(request.args.get("sort"), 0, len(self._list_columns) - 1)
+        view_args.sort = sort
+        view_args.sort_desc = bool(bounded_int(request.args.get("desc"), 0, 1))
+        view_args.search = clean_search(request.args.get("search")) or None
+        return view_args
+
+    @expose("/ajax/lookup/")
+    def ajax_lookup(self) -> t.Any:
+        """The select2 lookups: the term cleaned, offset and limit in range."""
+        import json
+
+        loader = self._form_ajax_refs.get(request.args.get("name") or "")
+        if not loader:
+            abort(404)
+        query = clean_search(request.args.get("query"))
+        offset = bounded_int(request.args.get("offset"), 0, 1000) or 0
+        limit = bounded_int(request.args.get("limit"), 1, 20) or 10
+        data = [loader.format(m) for m in loader.get_list(query, offset, limit)]
+        return Response(json.dumps(data), mimetype="application/json")
 
     # ---- actions: matrix check on the action, then on every id ----
     def is_action_allowed(self, name: str) -> bool:
@@ -468,6 +613,17 @@ class SecuredModelView(SecuredMixin, ModelView):
             flash(str(warning), "warning")
         return True
 
+    def validate_form(self, form: t.Any) -> bool:
+        """Validate, then make every message a plain string: Flask-Admin's templates
+        show only `string` errors, so a lazily translated one (a validator's
+        message=_l(...)) left the field unmarked and the page said only "failed"."""
+        valid = super().validate_form(form)
+        for field in form:
+            if isinstance(field.errors, list):
+                field.errors = [str(e) if isinstance(e, LazyString) else e
+                                for e in field.errors]
+        return valid
+
     def _show_domain_error(self, form: t.Any, exc: Exception) -> None:
         message = str(getattr(exc, "message", exc))
         field = getattr(exc, "field", None)
@@ -484,15 +640,42 @@ class SecuredModelView(SecuredMixin, ModelView):
 
     # ---- export: explicit columns, capped rows, formulas neutralised, audited ----
     def get_export_value(self, model: t.Any, name: t.Any) -> t.Any:
-        return neutralise_formula(super().get_export_value(model, name))
+        value = super().get_export_value(model, name)
+        if isinstance(value, str):  # XLSX cannot hold control characters
+            value = replace_unstorable(value)
+        return neutralise_formula(value)
+
+    def export_rows(self) -> tuple[list[str], list[list[t.Any]]]:
+        """The titles and every row's values, read and formatted while the request's
+        session is open (Flask-Admin's own CSV generator runs after the view returned,
+        when the records are detached: DetachedInstanceError on the first relation)."""
+        from flask_admin._compat import csv_encode
+
+        _count, data = self._export_data()
+        titles = [csv_encode(c[1]) for c in self._export_columns]
+        rows = [[csv_encode(self.get_export_value(row, c[0])) for c in self._export_columns]
+                for row in data]
+        return titles, rows
 
     @expose("/export/<export_type>/")
     def export(self, export_type: str) -> t.Any:
         if export_type not in self.export_types:
             flash(admin_gettext("Permission denied."), "error")
             return redirect(self.get_url(".index_view"))
-        # Audited by the secured base (record_read) before this runs.
-        return super().export(export_type)
+        try:
+            titles, rows = self.export_rows()
+            response = export_response(export_type, titles, rows,
+                                       self.get_export_name(export_type))
+        except Exception as exc:  # whatever broke, the export is not "done"
+            db.session.rollback()
+            current_app.logger.exception("export of %s as %s failed", self.entity,
+                                         export_type)
+            export_audit(self, export_type, "export_failed", error=type(exc).__name__)
+            flash(_("The export could not be made; nothing was exported. Try again, and "
+                    "tell the administrator if it happens again."), "danger")
+            return redirect(self.get_url(".index_view"))
+        export_audit(self, export_type, rows=len(rows))
+        return response
 
     def get_export_name(self, export_type: str = "csv") -> str:
         from models import utcnow

@@ -172,7 +172,8 @@ class PrintBatchView(PrintingModelView):
         form = RemoveForm()
         if not form.validate_on_submit():
             abort(404)
-        application = db.session.get(Application, form.application_id.data)
+        key = _int(form.application_id.data)
+        application = db.session.get(Application, key) if key is not None else None
         if application is None:
             abort(404)
         remove_from_batch(batch, application, actor())
@@ -274,7 +275,8 @@ class PrintBatchView(PrintingModelView):
         batch = self._batch()
         form = ConfirmForm()
         valid = form.validate_on_submit()
-        card = db.session.get(Card, _int(form.card_id.data))
+        key = _int(form.card_id.data)
+        card = db.session.get(Card, key) if key is not None else None
         if card is None or card.batch_id != batch.id:
             abort(404)
         if not valid:
@@ -291,10 +293,10 @@ class PrintBatchView(PrintingModelView):
 
 
 def _int(value: t.Any) -> int | None:
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return None
+    """A record id as posted (digits 0-9, within the id range), else None."""
+    from models.validation import parse_id
+
+    return parse_id(value)
 
 
 class PendingBatchesView(PrintingPage):

@@ -178,7 +178,7 @@ class BlankView(IndexedSearchMixin, PrintingModelView):
     column_default_sort = ("serial", False)
 
     def search_rules(self, term: str) -> t.Any:
-        return prefix_range(Blank.serial, term) if term.isdigit() else None
+        return prefix_range(Blank.serial, term) if term.isascii() and term.isdigit() else None
 
     @action("blank.destroy", _l("Destroy (berita acara)"),
             _l("Destroy the selected spoiled blanks? This cannot be undone."))

@@ -80,11 +80,10 @@ class CustodyView(PrintingPage):
     entity = "card"
 
     def _card(self) -> Card:
-        try:
-            key = int(request.args.get("id", ""))
-        except ValueError:
-            abort(404)
-        card = db.session.get(Card, key)
+        from models.validation import parse_id
+
+        key = parse_id(request.args.get("id"))  # 99999999999999999999 is no card
+        card = db.session.get(Card, key) if key is not None else None
         if card is None:
             abort(404)
         return card

@@ -123,7 +123,7 @@ class ApplicantView(IndexedSearchMixin, SecuredModelView):
         return True
 
     def search_rules(self, term: str) -> t.Any:
-        if term.isdigit():
+        if term.isascii() and term.isdigit():
             if len(term) == 16:
                 return Applicant.nik == term
             return prefix_range(Applicant.nik, term)

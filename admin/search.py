@@ -7,18 +7,31 @@ import typing as t
 import sqlalchemy as sa
 
 from models import db
+from models.validation import ascii_digits, clean_search, parse_id
+
+# Words of one search that reach the database; more are ignored.
+MAX_SEARCH_TERMS = 5
 
 
 def prefix_range(column: t.Any, prefix: str) -> t.Any:
     """column starts with prefix, as a range the b-tree index can walk."""
-    upper = prefix[:-1] + chr(ord(prefix[-1]) + 1)
+    prefix = clean_search(prefix)
+    if not prefix:
+        return sa.false()
     escaped = prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return sa.and_(column >= prefix, column < upper, column.like(escaped + "%", escape="\\"))
+    like = column.like(escaped + "%", escape="\\")
+    last = ord(prefix[-1])
+    if last >= 0x10FFFF or 0xD7FF <= last < 0xE000:  # no next character to bound with
+        return sa.and_(column >= prefix, like)
+    upper = prefix[:-1] + chr(last + 1)
+    return sa.and_(column >= prefix, column < upper, like)
 
 
 def text_match(column: t.Any, term: str) -> t.Any:
     """Names: a prefix everywhere; on PostgreSQL also inside the name (pg_trgm index)."""
-    term = term.upper()
+    term = clean_search(term).upper()
+    if not term:
+        return sa.false()
     if db.session.get_bind().dialect.name == "postgresql" and len(term) >= 3:
         escaped = term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
         return column.ilike(f"%{escaped}%", escape="\\")
@@ -33,8 +46,8 @@ class IndexedSearchMixin:
 
     def _apply_search(self, query, count_query, joins, count_joins, search):  # noqa: ANN001, ANN202
         conditions = []
-        for term in search.split():
-            condition = self.search_rules(term.strip())
+        for term in clean_search(search).split()[:MAX_SEARCH_TERMS]:
+            condition = self.search_rules(term)
             conditions.append(condition if condition is not None else sa.false())
         if conditions:
             query = query.filter(*conditions)
@@ -49,15 +62,22 @@ def prefix_ajax_loader(name: str, model: t.Any, column: t.Any, *, digits_only: b
     from flask_admin.contrib.sqla.ajax import QueryAjaxModelLoader
 
     class _Loader(QueryAjaxModelLoader):
+        def get_one(self, pk: t.Any) -> t.Any:
+            """The record a posted select2 value names; None for a value that is no id
+            ("0000000001-999...", Arabic-Indic digits): never a database error."""
+            key = parse_id(pk)
+            return super().get_one(key) if key is not None else None
+
         def get_list(self, term: str, offset: int = 0, limit: int = 10) -> list[t.Any]:
-            term = (term or "").strip().upper()
+            term = clean_search(term).upper()
             if digits_only:
-                term = "".join(ch for ch in term if ch.isdigit())[:16]
+                term = ascii_digits(term, 16)
             if len(term) < min_chars:  # too broad to be useful at a counter
                 return []
+            offset = min(max(offset or 0, 0), 1000)
+            limit = min(max(limit or 10, 1), 20)
             query = self.get_query().filter(prefix_range(column, term))
-            return query.order_by(column).offset(offset or 0).limit(
-                min(limit or 10, 20)).all()
+            return query.order_by(column).offset(offset).limit(limit).all()
 
     return _Loader(name, db.session, model, fields=[column.key], **options)
 

@@ -13,14 +13,14 @@ from models.permissions import ROLE_LABELS, ROLES
 from .i18n import TranslatedMeta
 
 ROLE_CHOICES = [(r, ROLE_LABELS[r]) for r in ROLES]
-NIP = Regexp(r"^\d{18}$", message=_l("NIP must be exactly 18 digits."))
+NIP = Regexp(r"^[0-9]{18}\Z", message=_l("NIP must be exactly 18 digits."))
 
 
 class NewUserForm(FlaskForm):
     Meta = TranslatedMeta
     username = StringField(_l("Username"), validators=[
         DataRequired(), Length(max=64),
-        Regexp(r"^[a-z0-9._]+$", message=_l("Use lower-case letters, digits, dots and "
+        Regexp(r"^[a-z0-9._]+\Z", message=_l("Use lower-case letters, digits, dots and "
                                              "underscores only."))])
     full_name = StringField(_l("Full name"), validators=[DataRequired(), Length(max=100)])
     nip = StringField(_l("NIP (optional)"), validators=[Optional(), NIP])

@@ -17,6 +17,8 @@ from .i18n import TranslatedMeta
 
 # What a date input sends (ISO), or what the office writes (DD-MM-YYYY).
 DATE_FORMATS = ["%Y-%m-%d", "%d-%m-%Y"]
+# The serials of one write-off or destruction as typed (ranges, or one by one).
+SERIALS_MAX_LENGTH = 20_000
 
 
 class WriteOffForm(FlaskForm):
@@ -26,7 +28,8 @@ class WriteOffForm(FlaskForm):
     Meta = TranslatedMeta
     serials = TextAreaField(
         _l("Serials"), validators=[InputRequired(message=_l("Write the serials of the "
-                                                             "blanks."))],
+                                                             "blanks.")),
+                                   Length(max=SERIALS_MAX_LENGTH)],
         description=_l("One by one or as ranges, e.g. 0000000100-0000000149, 0000000155."),
         render_kw={"rows": 3})
     kind = SelectField(_l("What happened"), validators=[InputRequired(
@@ -56,7 +59,8 @@ class DestructionForm(FlaskForm):
     Meta = TranslatedMeta
     serials = TextAreaField(
         _l("Serials"), validators=[InputRequired(message=_l("Write the serials of the "
-                                                             "blanks."))],
+                                                             "blanks.")),
+                                   Length(max=SERIALS_MAX_LENGTH)],
         description=_l("One by one or as ranges, e.g. 0000000100-0000000149, 0000000155."),
         render_kw={"rows": 3})
     note = StringField(_l("How they were destroyed (in the report)"),

@@ -41,3 +41,9 @@ _translations = WTFormsTranslations()
 class TranslatedMeta(FlaskForm.Meta):
     def get_translations(self, form):  # noqa: ANN001, ANN201
         return _translations
+
+    def bind_field(self, form, unbound_field, options):  # noqa: ANN001, ANN201
+        """Number fields take digits 0-9 only, date fields plausible years."""
+        from .validators import with_field_checks
+
+        return super().bind_field(form, with_field_checks(unbound_field), options)

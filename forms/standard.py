@@ -25,7 +25,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 
 from models import codes
 from models.complaints import CHANNELS
-from models.standard import EDITABLE_FIELDS, parse_marital_codes
+from models.standard import EDITABLE_FIELDS, MAX_TEXT, parse_marital_codes
 
 from .i18n import TranslatedMeta
 
@@ -107,9 +107,9 @@ class ServiceStandardForm(FlaskForm):
         _l("Complaint channels"), validators=[InputRequired()],
         description=_l("One per line, e.g. 'phone: 081237634471'."))
     service_delivery_text = TextAreaField(_l("A. Service delivery"),
-                                          validators=[DataRequired()])
+                                          validators=[DataRequired(), Length(max=MAX_TEXT)])
     internal_management_text = TextAreaField(_l("B. Internal management"),
-                                             validators=[DataRequired()])
+                                             validators=[DataRequired(), Length(max=MAX_TEXT)])
     low_stock_threshold = IntegerField(_l("Low blank stock warning at"),
                                        validators=[InputRequired(), NumberRange(0, 100_000)])
     complaint_response_days = IntegerField(_l("Complaint response time (days)"),

@@ -62,6 +62,8 @@ STEP_FIELDS = ("status", "assigned_to_id", "responded_at", "resolved_at",
 MAX_RESPONSE = 4000
 # What a complainant may write (the forms say the same): a 5 MB body is no complaint.
 MAX_BODY = 10_000
+# What a complainant may write (the forms say the same): a 5 MB body is no complaint.
+MAX_BODY = 10_000
 
 
 class Complaint(Model):
@@ -184,7 +186,7 @@ class ComplaintResponse(Model):
     complaint_id: Mapped[int] = mapped_column(sa.ForeignKey("complaint.id"), index=True)
     at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
     by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))
-    text: Mapped[str] = mapped_column(sa.Text)
+    text: Mapped[str] = mapped_column(sa.Text, info={"max_length": MAX_RESPONSE})
     kind: Mapped[str] = mapped_column(sa.String(12), default="response")
 
     complaint = relationship("Complaint", back_populates="responses")
@@ -438,4 +440,3 @@ def reject(complaint: Complaint, actor: User, reason: str | None) -> ComplaintRe
     """Close the complaint as rejected, with the reason given to the complainant."""
     return _close(complaint, actor, reason, "rejected", "rejection",
                   _l("Give the reason for rejecting it."))
-

@@ -17,6 +17,7 @@ from .db import db
 from .errors import DomainError
 from .permissions import require
 from .users import User
+from .validation import check_lengths
 
 # Columns that only domain operations may change.
 PROTECTED_COLUMNS = {"status", "session_token", "password_hash", "failed_logins",
@@ -47,6 +48,7 @@ def create(actor: User, obj: Any) -> list[str]:
     require(actor, entity, "create")
     try:
         warnings = obj.validate() if hasattr(obj, "validate") else []
+        check_lengths(obj)  # String(n) and Text limits: never a database error
         db.session.add(obj)
         db.session.flush()
         audit.record(actor, "create", obj, changes=audit.diff(None, audit.snapshot(obj)))
@@ -69,6 +71,7 @@ def update(actor: User, obj: Any, before: dict[str, Any]) -> list[str]:
             raise DomainError(_l("This field cannot be changed here: %(f)s.",
                                  f=", ".join(sorted(touched))))
         warnings = obj.validate() if hasattr(obj, "validate") else []
+        check_lengths(obj)  # String(n) and Text limits: never a database error
         changed = audit.diff(before, audit.snapshot(obj))
         if changed:
             audit.record(actor, "edit", obj, changes=changed)

@@ -286,7 +286,8 @@ def _issue_activation(user: User) -> str:
 
 def _validate_account(username: str, role: str | None, nip: str | None) -> str:
     username = (username or "").strip().lower()
-    if not username or not username.replace(".", "").replace("_", "").isalnum():
+    if not username or not username.isascii() \
+            or not username.replace(".", "").replace("_", "").isalnum():
         raise DomainError(_l("Username may hold only letters, digits, dots and underscores."),
                           field="username")
     if role is not None and role not in ROLES:
@@ -678,8 +679,8 @@ def reset_totp(actor: User | None, user: User) -> None:
 # ---- login -------------------------------------------------------------------------------
 def _find(username: str | None) -> User | None:
     name = (username or "").strip().lower()[:64]
-    if not name:
-        return None
+    if not name or not name.isascii() or not name.replace(".", "").replace("_", "").isalnum():
+        return None  # no username looks like this (a NUL byte, U+10FFFF): nobody
     return db.session.execute(sa.select(User).where(User.username == name)).scalar_one_or_none()
 
 

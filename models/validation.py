@@ -27,6 +27,74 @@ NAME_TRANSLATION = str.maketrans({"\u2019": "'", "\u2018": "'", "`": "'"})
 
 _DIGITS = re.compile(r"[0-9]+")
 _VILLAGE_CODE = re.compile(r"[0-9]{2}\.[0-9]{2}\.[0-9]{2}\.[0-9]{4}|[0-9]{10}")
+# Database ids are INTEGER (32-bit on PostgreSQL): anything larger is no record.
+MAX_ID = 2**31 - 1
+# A search is a few words: longer input is cut, never sent to the database whole.
+MAX_SEARCH_LENGTH = 100
+# Characters no text the office types contains: C0/C1 controls (tab and line breaks
+# aside), lone surrogates, and the Unicode non-characters (U+FDD0..U+FDEF, U+xFFFE/F).
+_UNSTORABLE = re.compile(
+    "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufdd0-\ufdef"
+    + "".join(f"{chr(plane * 0x10000 + 0xFFFE)}{chr(plane * 0x10000 + 0xFFFF)}"
+              for plane in range(17))
+    + "]")
+
+
+def is_ascii_digits(value: object) -> bool:
+    """Only the digits 0-9 (str.isdigit() also takes Arabic-Indic and other digits)."""
+    return isinstance(value, str) and bool(_DIGITS.fullmatch(value))
+
+
+def ascii_digits(value: str | None, limit: int = 32) -> str:
+    """The digits 0-9 in `value`, at most `limit` of them; other characters dropped."""
+    return "".join(ch for ch in (value or "") if "0" <= ch <= "9")[:limit]
+
+
+def parse_id(value: object) -> int | None:
+    """A record id as sent in a URL or form (1 to MAX_ID, digits 0-9 only), else None."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        number = value
+    else:
+        text = str(value if value is not None else "").strip()
+        if not text or len(text) > 10 or not is_ascii_digits(text):
+            return None
+        number = int(text)
+    return number if 1 <= number <= MAX_ID else None
+
+
+def unstorable_characters(text: str | None) -> list[str]:
+    """The control characters, surrogates and non-characters in `text`, each once."""
+    return list(dict.fromkeys(_UNSTORABLE.findall(text or "")))
+
+
+def replace_unstorable(text: str, replacement: str = "\ufffd") -> str:
+    """`text` with each control character, surrogate and non-character replaced."""
+    return _UNSTORABLE.sub(replacement, text)
+
+
+def clean_search(text: str | None, max_length: int = MAX_SEARCH_LENGTH) -> str:
+    """A search term as it may reach the database: unstorable characters replaced by
+    a space, white space collapsed, at most `max_length` characters."""
+    return " ".join(_UNSTORABLE.sub(" ", text or "").split())[:max_length].strip()
+
+
+def check_lengths(obj: Any) -> None:
+    """Every text column of a mapped record within its maximum: String(n)'s n, or a
+    Text column's info["max_length"]. SQLite does not enforce String(n) and PostgreSQL
+    answers a longer value with an error, so the model says it first (DomainError on
+    the field, nothing stored)."""
+    from sqlalchemy import inspect as sa_inspect
+
+    from .errors import DomainError
+
+    for attr in sa_inspect(type(obj)).column_attrs:
+        column = attr.columns[0]
+        limit = column.info.get("max_length") or getattr(column.type, "length", None)
+        value = getattr(obj, attr.key, None)
+        if limit and isinstance(value, str) and len(value) > limit:
+            raise DomainError(_l("At most %(n)d characters.", n=limit), field=attr.key)
 
 
 class InvalidValue(ValueError):

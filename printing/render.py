@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import functools
 import hashlib
-import os
 from pathlib import Path
 from typing import Any
 
@@ -64,10 +63,8 @@ def render_pdf(template: str, **context: Any) -> bytes:
 
 
 def store_pdf(root: str | Path, rel: str, data: bytes) -> str:
-    """Write the PDF atomically under root; return its sha256."""
-    target = Path(root) / rel
-    target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = target.with_suffix(".part")
-    tmp.write_bytes(data)
-    os.replace(tmp, target)
+    """Write the PDF atomically under root (0600, folders 0700); return its sha256."""
+    from models.uploads import write_private
+
+    write_private(Path(root) / rel, data)
     return hashlib.sha256(data).hexdigest()

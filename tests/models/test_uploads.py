@@ -221,13 +221,14 @@ def test_a_successful_intake_keeps_its_file(recording_operator, app) -> None:
 def test_the_tracker_keeps_a_file_that_existed_and_one_a_record_refers_to(app) -> None:
     root = app.config["UPLOAD_FOLDER"]
     existing = store_document(root, PDF_BYTES)  # outside a tracked block: never removed
+    unique = (50 + os.getpid() % 97, 61 + int(time.time() * 1000) % 89)  # a new file
     with discard_unused_uploads():
         again = store_document(root, PDF_BYTES)
-        fresh = store_image(root, png_bytes(), "photo")
+        fresh = store_image(root, png_bytes(unique, "teal"), "photo")
     assert again.path == existing.path and again.path in files_under(root)
     assert fresh.path not in files_under(root)
     with discard_unused_uploads(referenced=lambda paths: set(paths)):
-        kept = store_image(root, png_bytes(), "photo")
+        kept = store_image(root, png_bytes(unique, "olive"), "photo")
     assert kept.path in files_under(root)
 
 
