@@ -62,8 +62,6 @@ STEP_FIELDS = ("status", "assigned_to_id", "responded_at", "resolved_at",
 MAX_RESPONSE = 4000
 # What a complainant may write (the forms say the same): a 5 MB body is no complaint.
 MAX_BODY = 10_000
-# What a complainant may write (the forms say the same): a 5 MB body is no complaint.
-MAX_BODY = 10_000
 
 
 class Complaint(Model):
