@@ -202,12 +202,10 @@ def _install_request_hooks(app: Flask) -> None:
 
 
 def _register_template_filters(app: Flask) -> None:
-    from flask_babel import format_datetime
+    from models.office_time import format_date, format_datetime
 
     @app.template_filter("dmy")
     def dmy(value: Any) -> str:
-        if value is None:
-            return ""
         if isinstance(value, datetime):
-            return format_datetime(value, "dd-MM-yyyy HH:mm")
-        return value.strftime("%d-%m-%Y")
+            return format_datetime(value)
+        return format_date(value)

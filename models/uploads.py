@@ -119,8 +119,8 @@ def referenced_upload_paths(paths: Iterable[str]) -> set[str]:
     columns = (Application.kk_copy_path, Application.photo_path, Application.signature_path)
     found: set[str] = set()
     for column in columns:
-        found.update(db.session.execute(
-            sa.select(column).where(column.in_(wanted))).scalars())
+        found.update(path for path in db.session.execute(
+            sa.select(column).where(column.in_(wanted))).scalars() if path)
     return found
 
 

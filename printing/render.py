@@ -13,6 +13,8 @@ from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
+from models.office_time import format_date
+
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 
 
@@ -29,7 +31,7 @@ def template_env() -> Environment:
     """Templates a non-programmer can edit: plain HTML/CSS in printing/templates/."""
     env = Environment(loader=FileSystemLoader(str(TEMPLATES)),
                       autoescape=select_autoescape(["html"]), undefined=StrictUndefined)
-    env.filters["dmy"] = lambda d: d.strftime("%d-%m-%Y") if d else ""
+    env.filters["dmy"] = format_date
     return env
 
 
