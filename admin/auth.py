@@ -174,7 +174,7 @@ def _finish_login(user: users.User, next_url: str | None) -> t.Any:
 # ---- login ---------------------------------------------------------------------------------
 @bp.route("/login", methods=["GET", "POST"])
 @address_limit
-def login():  # noqa: ANN201
+def login():
     next_url = safe_next(request.args.get("next"))
     if current_user.is_authenticated:
         return redirect(next_url or url_for("admin.index"))
@@ -220,7 +220,7 @@ def _restart_login(message: str) -> t.Any:
 
 @bp.route("/login/totp", methods=["GET", "POST"])
 @address_limit
-def second_factor():  # noqa: ANN201
+def second_factor():
     user = _pending("totp")
     if user is None:
         return _restart_login(_("Please log in again."))
@@ -264,7 +264,7 @@ def _render_enrol(user: users.User, form: EnrolForm, action: str, status: int = 
 
 @bp.route("/login/enrol", methods=["GET", "POST"])
 @address_limit
-def enrol_at_login():  # noqa: ANN201
+def enrol_at_login():
     """First login of a role that needs TOTP: set up the app before anything else."""
     user = _pending("enrol")
     if user is None:
@@ -285,7 +285,7 @@ def enrol_at_login():  # noqa: ANN201
 # ---- My account ------------------------------------------------------------------------
 @bp.route("/account/")
 @login_required
-def account():  # noqa: ANN201
+def account():
     user = current_user._get_current_object()
     return render_template("auth/account.html", user=user,
                            codes_left=users.recovery_codes_left(user))
@@ -294,7 +294,7 @@ def account():  # noqa: ANN201
 @bp.route("/account/password", methods=["GET", "POST"])
 @login_required
 @address_limit
-def change_password():  # noqa: ANN201
+def change_password():
     user = current_user._get_current_object()
     form = PasswordChangeForm()
     if form.validate_on_submit():
@@ -318,7 +318,7 @@ def change_password():  # noqa: ANN201
 
 @bp.route("/account/totp", methods=["GET", "POST"])
 @login_required
-def enrol():  # noqa: ANN201
+def enrol():
     """Set up the authenticator app from My account (operators, where optional)."""
     user = current_user._get_current_object()
     if user.totp_enabled:
@@ -337,7 +337,7 @@ def enrol():  # noqa: ANN201
 
 @bp.post("/account/recovery-codes")
 @login_required
-def renew_recovery_codes():  # noqa: ANN201
+def renew_recovery_codes():
     codes = users.new_recovery_codes(current_user._get_current_object())
     return render_template("auth/recovery_codes.html", codes=codes,
                            target=url_for("auth.account"))
@@ -346,7 +346,7 @@ def renew_recovery_codes():  # noqa: ANN201
 # ---- activation --------------------------------------------------------------------------
 @bp.route("/activate", methods=["GET", "POST"])
 @address_limit
-def activate():  # noqa: ANN201
+def activate():
     """A new account or a reset: the member of staff sets their own password."""
     form = ActivationForm()
     if form.validate_on_submit():
@@ -370,7 +370,7 @@ def activate():  # noqa: ANN201
 
 @bp.post("/logout")
 @login_required
-def logout():  # noqa: ANN201
+def logout():
     users.logout(current_user._get_current_object())
     _clear_session()
     flash(_("You have logged out."), "info")
@@ -378,7 +378,7 @@ def logout():  # noqa: ANN201
 
 
 @bp.post("/language")
-def set_language():  # noqa: ANN201
+def set_language():
     lang = request.form.get("lang")
     if lang in ("id", "en"):
         session["lang"] = lang

@@ -44,7 +44,7 @@ class IndexedSearchMixin:
     def search_rules(self, term: str) -> t.Any:
         raise NotImplementedError
 
-    def _apply_search(self, query, count_query, joins, count_joins, search):  # noqa: ANN001, ANN202
+    def _apply_search(self, query, count_query, joins, count_joins, search):
         conditions = []
         for term in clean_search(search).split()[:MAX_SEARCH_TERMS]:
             condition = self.search_rules(term)

@@ -383,12 +383,12 @@ class SqlMeter:
         self.count = 0
         self.seconds = 0.0
 
-    def _before(self, conn, cursor, statement, parameters, context, executemany):  # noqa: ANN001
+    def _before(self, conn, cursor, statement, parameters, context, executemany):
         self._start = time.perf_counter()
         if self.capture is not None:
             self.capture.append((statement, parameters))
 
-    def _after(self, conn, cursor, statement, parameters, context, executemany):  # noqa: ANN001
+    def _after(self, conn, cursor, statement, parameters, context, executemany):
         self.seconds += time.perf_counter() - self._start
         self.count += 1
 

@@ -39,10 +39,10 @@ _translations = WTFormsTranslations()
 
 
 class TranslatedMeta(FlaskForm.Meta):
-    def get_translations(self, form):  # noqa: ANN001, ANN201
+    def get_translations(self, form):
         return _translations
 
-    def bind_field(self, form, unbound_field, options):  # noqa: ANN001, ANN201
+    def bind_field(self, form, unbound_field, options):
         """Number fields take digits 0-9 only, date fields plausible years."""
         from .validators import with_field_checks
 

@@ -116,12 +116,12 @@ class AuditEntry(Model):
 
 
 @event.listens_for(AuditEntry, "before_update")
-def _refuse_update(mapper, connection, target) -> None:  # noqa: ANN001
+def _refuse_update(mapper, connection, target) -> None:
     raise RuntimeError("audit entries are append-only")
 
 
 @event.listens_for(AuditEntry, "before_delete")
-def _refuse_delete(mapper, connection, target) -> None:  # noqa: ANN001
+def _refuse_delete(mapper, connection, target) -> None:
     raise RuntimeError("audit entries are append-only")
 
 

@@ -184,7 +184,7 @@ def _with_settings_kept(values: dict) -> dict:
     return kept
 
 
-def publish_version(actor, values: dict) -> ServiceStandard:  # noqa: ANN001
+def publish_version(actor, values: dict) -> ServiceStandard:
     """Publish a new version; earlier versions stay as they were (actor None = setup)."""
     if actor is not None:
         require(actor, "service_standard", "create")

@@ -283,7 +283,7 @@ def _scan_pdf_object(obj: object, found: set[str], pikepdf: t.Any, *, top: bool 
     if isinstance(obj, pikepdf.Stream):
         obj = obj.stream_dict
     if isinstance(obj, pikepdf.Dictionary):
-        for key in obj.keys():  # noqa: SIM118 - pikepdf's keys, not a dict's
+        for key in obj.keys():
             if key in PDF_ACTIVE_KEYS:
                 found.add(key)
         for key in ("/S", "/Subtype", "/Type"):

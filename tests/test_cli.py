@@ -40,7 +40,7 @@ LOGIN_LINE = re.compile(r"^\s+(\w+)\s+([a-z0-9._]+)\s+(\S{16})$", re.MULTILINE)
 NUMBER = re.compile(r"^KTP-(\d{6})-(\d{4})$")
 
 
-def count(model) -> int:  # noqa: ANN001
+def count(model) -> int:
     return db.session.execute(sa.select(sa.func.count()).select_from(model)).scalar()
 
 

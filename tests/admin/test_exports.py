@@ -30,7 +30,7 @@ def exporting_views(app) -> list[tuple[object, str]]:
     return out
 
 
-def expected_rows(view) -> int:  # noqa: ANN001
+def expected_rows(view) -> int:
     count = view.get_count_query().scalar()
     return min(count, view.export_max_rows)
 
@@ -109,7 +109,7 @@ def test_a_failed_export_is_not_audited_as_done(app, head_of_division, monkeypat
 
     make_applicant()
 
-    def broken(self, model, name):  # noqa: ANN001, ANN202
+    def broken(self, model, name):
         raise RuntimeError("the database went away")
 
     monkeypatch.setattr(SecuredModelView, "get_export_value", broken)

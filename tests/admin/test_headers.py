@@ -14,7 +14,7 @@ SCRIPT_TAG = re.compile(r"<script\b[^>]*>", re.I)
 INLINE_HANDLER = re.compile(r"<[^>]+\son[a-z]+\s*=", re.I)
 
 
-def directives(response) -> dict[str, str]:  # noqa: ANN001
+def directives(response) -> dict[str, str]:
     policy = response.headers["Content-Security-Policy"]
     out = {}
     for part in policy.split(";"):
@@ -23,7 +23,7 @@ def directives(response) -> dict[str, str]:  # noqa: ANN001
     return out
 
 
-def nonce_of(response) -> str:  # noqa: ANN001
+def nonce_of(response) -> str:
     match = re.search(r"'nonce-([A-Za-z0-9_-]+)'", directives(response)["script-src"])
     assert match, response.headers["Content-Security-Policy"]
     return match.group(1)
@@ -42,7 +42,7 @@ def test_csp_has_a_fresh_nonce_and_no_unsafe_inline_for_scripts(client) -> None:
     assert nonce_of(first) != nonce_of(second)
 
 
-def _assert_scripts_carry_the_nonce(response, page: str) -> int:  # noqa: ANN001
+def _assert_scripts_carry_the_nonce(response, page: str) -> int:
     assert response.status_code == 200, page
     html = response.get_data(as_text=True)
     nonce = nonce_of(response)

@@ -353,7 +353,7 @@ STORABLE = [v for v in MALFORMED if not unstorable_characters(v)]
 
 
 @st.composite
-def requests(draw, route: Route, world: World):  # noqa: ANN001, ANN201
+def requests(draw, route: Route, world: World):
     """One malformed request to `route`: a bad id, list parameters and filters with
     malformed values, and on a POST every known form field malformed (storable
     values only, or with control characters among them). The many small choices come
@@ -393,7 +393,7 @@ def requests(draw, route: Route, world: World):  # noqa: ANN001, ANN201
     return path, args, body, files
 
 
-def send(world: World, route: Route, path: str, args, body, files):  # noqa: ANN001, ANN201
+def send(world: World, route: Route, path: str, args, body, files):
     client = world.clients[route.role]
     url = path + "?" + encoded(args)
     if route.method == "GET":
@@ -425,7 +425,7 @@ def test_a_thousand_malformed_requests_break_nothing(app, capsys) -> None:
     files_before = upload_files(root)
     started = time.monotonic()
 
-    def check(route: Route, request) -> None:  # noqa: ANN001
+    def check(route: Route, request) -> None:
         path, args, body, files = request
         t0 = time.monotonic()
         response = send(world, route, path, args, body, files)
@@ -443,11 +443,11 @@ def test_a_thousand_malformed_requests_break_nothing(app, capsys) -> None:
         assert table_counts() == before, where
         assert upload_files(root) - files_before <= referenced_files(), where
 
-    def campaign_of(route: Route):  # noqa: ANN202
+    def campaign_of(route: Route):
         @settings(max_examples=per_route, deadline=None, database=None,
                   suppress_health_check=list(HealthCheck))
         @given(requests(route, world))
-        def run(request) -> None:  # noqa: ANN001
+        def run(request) -> None:
             check(route, request)
 
         return run
@@ -471,11 +471,11 @@ def test_a_thousand_malformed_requests_break_nothing(app, capsys) -> None:
 # ------------------------------------------------------------------ the regressions
 
 
-def _html(response) -> str:  # noqa: ANN001
+def _html(response) -> str:
     return response.get_data(as_text=True)
 
 
-def _counts_and_files(app) -> tuple[dict[str, int], set[str]]:  # noqa: ANN001
+def _counts_and_files(app) -> tuple[dict[str, int], set[str]]:
     return table_counts(), upload_files(app.config["UPLOAD_FOLDER"])
 
 

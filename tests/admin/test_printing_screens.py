@@ -53,7 +53,7 @@ def login(app, role: str) -> Auth:
     return auth
 
 
-def html_of(response) -> str:  # noqa: ANN001
+def html_of(response) -> str:
     return response.get_data(as_text=True)
 
 
@@ -61,7 +61,7 @@ def alerts(html: str, kind: str = "danger") -> str:
     return " ".join(re.findall(rf'class="alert alert-{kind}[^"]*">(.*?)</div>', html, re.S))
 
 
-def refusal(operation) -> str:  # noqa: ANN001
+def refusal(operation) -> str:
     """The message the domain refuses with (same locale as the page), HTML-escaped.
     A refused operation changes nothing, so asking it again is harmless."""
     with pytest.raises(DomainError) as exc:
@@ -92,7 +92,7 @@ def make_printer(name: str = "EVOLIS PRIMACY 1", x: float = 0.5, y: float = -0.2
     return printer
 
 
-def count(model) -> int:  # noqa: ANN001
+def count(model) -> int:
     return db.session.execute(sa.select(sa.func.count()).select_from(model)).scalar()
 
 
@@ -130,7 +130,7 @@ def documents() -> dict[str, tuple[int, int]]:
             for p in root.rglob("*") if p.is_file()} if root.exists() else {}
 
 
-def is_pdf(response) -> bool:  # noqa: ANN001
+def is_pdf(response) -> bool:
     return (response.status_code == 200 and response.mimetype == "application/pdf"
             and response.data.startswith(b"%PDF"))
 
@@ -256,7 +256,7 @@ def test_batch_from_draft_to_handover_through_the_screens(app, monkeypatch, tmp_
     seen: dict = {}
     original = documents.render_handover_receipt
 
-    def spy(card, verify_url):  # noqa: ANN001, ANN202
+    def spy(card, verify_url):
         seen["url"] = verify_url
         return original(card, verify_url)
 
@@ -289,7 +289,7 @@ def test_print_pdf_uses_the_chosen_printers_offset(app, monkeypatch):
     calls: list = []
     original = cards_module.render_cards
 
-    def spy(items, **kwargs):  # noqa: ANN001, ANN202
+    def spy(items, **kwargs):
         calls.append(kwargs)
         return original(items, **kwargs)
 
@@ -581,7 +581,7 @@ ROUTES = [
 ]
 
 
-def _may(user, view_entity: str, needs: list[tuple[str, str]]) -> bool:  # noqa: ANN001
+def _may(user, view_entity: str, needs: list[tuple[str, str]]) -> bool:
     access = "approve" if needs == [("print_batch", "approve")] else "list"
     return allowed(user, view_entity, access) and all(allowed(user, e, a) for e, a in needs)
 
@@ -969,7 +969,7 @@ def test_destruction_form_with_its_note_gives_the_berita_acara(app, monkeypatch)
     notes: list = []
     original = documents.render_destruction_report
 
-    def spy(blanks, by, note, day):  # noqa: ANN001, ANN202
+    def spy(blanks, by, note, day):
         notes.append(note)
         return original(blanks, by, note, day)
 

@@ -50,7 +50,7 @@ def count_applications() -> int:
     return db.session.execute(sa.select(sa.func.count(Application.id))).scalar()
 
 
-def wita(value) -> str:  # noqa: ANN001
+def wita(value) -> str:
     return value.replace(tzinfo=ZoneInfo("UTC")).astimezone(WITA).strftime("%d-%m-%Y %H:%M")
 
 
@@ -74,11 +74,11 @@ def step(auth, application: Application, name: str, data: dict | None = None, **
                      token_from=details_url(application), **kw)
 
 
-def html_of(response) -> str:  # noqa: ANN001
+def html_of(response) -> str:
     return response.get_data(as_text=True)
 
 
-def refusal(operation) -> str:  # noqa: ANN001
+def refusal(operation) -> str:
     """The message a domain operation refuses with, as the page shows it (escaped, in
     the same language as the request: both use the default locale)."""
     with pytest.raises(DomainError) as exc:
@@ -516,7 +516,7 @@ def test_queue_queries_do_not_grow_with_the_rows(recording_operator, app):
     def queries() -> int:
         statements: list[str] = []
 
-        def count(conn, cursor, statement, *args):  # noqa: ANN001, ANN202
+        def count(conn, cursor, statement, *args):
             statements.append(statement)
 
         sa.event.listen(db.engine, "before_cursor_execute", count)

@@ -29,7 +29,7 @@ BATCH_NUMBER = re.compile(r"^CTK-(\d{6})-(\d{3})$")
 RECEIPT_NUMBER = re.compile(r"^KTP-(\d{6})-(\d{4})$")
 
 
-def _all(model):  # noqa: ANN001, ANN202
+def _all(model):
     return db.session.execute(sa.select(model).order_by(model.id)).scalars().all()
 
 

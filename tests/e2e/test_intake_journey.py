@@ -19,7 +19,7 @@ from tests.factories import PDF_BYTES, make_applicant
 pytestmark = pytest.mark.e2e
 
 
-def wita(value) -> str:  # noqa: ANN001
+def wita(value) -> str:
     return value.replace(tzinfo=UTC).astimezone(ZoneInfo("Asia/Makassar")).strftime(
         "%d-%m-%Y %H:%M")
 

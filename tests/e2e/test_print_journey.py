@@ -25,7 +25,7 @@ def shot(page: Page, directories: tuple[Path, ...], name: str) -> None:
         (directory / name).write_bytes(data)
 
 
-def read(query):  # noqa: ANN001, ANN201
+def read(query):
     """Read in the test process what the server committed, holding no transaction."""
     db.session.rollback()
     try:

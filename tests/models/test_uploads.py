@@ -85,7 +85,7 @@ def test_an_image_under_the_limit_is_still_accepted(app) -> None:
 # ------------------------------------------------------------------ active PDFs
 
 
-def _pdf_saved_with(change) -> bytes:  # noqa: ANN001
+def _pdf_saved_with(change) -> bytes:
     with pikepdf.open(io.BytesIO(pdf_with(b""))) as pdf:
         change(pdf)
         out = io.BytesIO()
@@ -93,16 +93,16 @@ def _pdf_saved_with(change) -> bytes:  # noqa: ANN001
         return out.getvalue()
 
 
-def _launch(pdf) -> None:  # noqa: ANN001
+def _launch(pdf) -> None:
     pdf.Root.OpenAction = pikepdf.Dictionary(S=pikepdf.Name.Launch,
                                              F=pikepdf.String("cmd.exe"))
 
 
-def _attachment(pdf) -> None:  # noqa: ANN001
+def _attachment(pdf) -> None:
     pdf.attachments["faktur.exe"] = pikepdf.AttachedFileSpec(pdf, b"MZ\x90\x00")
 
 
-def _page_action(pdf) -> None:  # noqa: ANN001
+def _page_action(pdf) -> None:
     pdf.pages[0].obj.AA = pikepdf.Dictionary(O=pikepdf.Dictionary(
         S=pikepdf.Name.JavaScript, JS=pikepdf.String("app.alert(1)")))
 
@@ -166,7 +166,7 @@ def test_the_intake_refuses_a_kk_copy_with_javascript(recording_operator, app) -
 # ------------------------------------------------------------------ nothing left behind
 
 
-def _intake(client, nik: str, data: bytes, name: str = "kk.pdf"):  # noqa: ANN001, ANN202
+def _intake(client, nik: str, data: bytes, name: str = "kk.pdf"):
     from tests.factories import csrf_from
 
     page = client.get(f"/admin/intake/?nik={nik}")

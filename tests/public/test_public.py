@@ -165,7 +165,7 @@ def test_status_not_found_and_wrong_birth_date_answer_the_same(app, client) -> N
     application = application_of_maria(app)
     statements: list[str] = []
 
-    def count(conn, cursor, statement, *args) -> None:  # noqa: ANN001
+    def count(conn, cursor, statement, *args) -> None:
         statements.append(statement.split()[0])
 
     answers = {}
