@@ -44,11 +44,15 @@ run: venv system-deps translations
 	$(FLASK) run --host 127.0.0.1 --port $(PORT)
 
 # The whole suite on SQLite, then on PostgreSQL when TEST_DATABASE_URL is set.
+# The browser journeys run in a process of their own, on an app no other test touched.
+PYTEST := $(BIN)/python -m pytest -p no:cacheprovider -q
 test: venv system-deps translations lint
-	$(BIN)/python -m pytest -p no:cacheprovider -q
+	$(PYTEST) --ignore=tests/e2e
+	$(PYTEST) tests/e2e
 	@if [ -n "$$TEST_DATABASE_URL" ]; then \
 	  echo "== again on PostgreSQL ($$TEST_DATABASE_URL)"; \
-	  KTP_TEST_DB=postgresql $(BIN)/python -m pytest -p no:cacheprovider -q; \
+	  KTP_TEST_DB=postgresql $(PYTEST) --ignore=tests/e2e && \
+	  KTP_TEST_DB=postgresql $(PYTEST) tests/e2e; \
 	else echo "TEST_DATABASE_URL not set: PostgreSQL run skipped"; fi
 
 # After adding UI strings: refresh the catalogs, then translate the new entries.
