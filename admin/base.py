@@ -9,6 +9,7 @@ admin system checks do); `declared_routes()` lists them all for the access test.
 
 from __future__ import annotations
 
+import copy
 import typing as t
 
 from flask import Response, abort, current_app, flash, g, redirect, request, url_for
@@ -612,6 +613,15 @@ class SecuredModelView(SecuredMixin, ModelView):
         for warning in warnings:
             flash(str(warning), "warning")
         return True
+
+    def render(self, template: t.Any, **kwargs: t.Any) -> t.Any:
+        """Each page gets its own copy of the form's widget arguments: Flask-Admin's
+        field macro adds "is-invalid" to the class in the dict it is given, which is
+        the view's own, so one refused NIK marked the field red for every later page."""
+        form_opts = kwargs.get("form_opts")
+        if form_opts is not None and getattr(form_opts, "widget_args", None):
+            form_opts.widget_args = copy.deepcopy(form_opts.widget_args)
+        return super().render(template, **kwargs)
 
     def validate_form(self, form: t.Any) -> bool:
         """Validate, then make every message a plain string: Flask-Admin's templates

@@ -701,3 +701,16 @@ def test_a_posted_control_character_is_refused_as_a_whole(app, recording_operato
     text = _html(response)
     assert "tidak dapat disimpan" in text and "tidak ada yang diubah" in text
     assert table_counts() == before
+
+
+def test_a_refused_field_is_not_marked_on_the_next_page(app, recording_operator,
+                                                        applicant_data) -> None:
+    """Flask-Admin marks a refused field in the view's own widget arguments: without a
+    copy per page, one bad KK number left the field red on every later form."""
+    for _ in range(2):
+        response = recording_operator.post("/admin/applicant/new/", dict(
+            applicant_data, kk_number="5311019999999999", nik="5311015708900000"),
+            token_from="/admin/applicant/new/")
+        assert response.status_code == 200
+    form = _html(recording_operator.client.get("/admin/applicant/new/"))
+    assert "is-invalid" not in form
