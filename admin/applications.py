@@ -31,6 +31,7 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from markupsafe import Markup
 
+from forms import show_refusal
 from forms.applications import STEP_FORMS, digits, file_bytes
 from models import Applicant, Application, DomainError, applications, db, service_clock
 from models import eligibility as eligibility_rules
@@ -186,7 +187,7 @@ class ApplicationView(IndexedSearchMixin, SecuredModelView):
                     raise
                 db.session.rollback()
                 flash(str(exc.message), "danger")
-                form[exc.field].errors = [*form[exc.field].errors, str(exc.message)]
+                show_refusal(form, exc)
             else:
                 flash(done % {"n": application.number}, "success")
                 return redirect(url_for(".details_view", id=application.id))

@@ -34,6 +34,7 @@ from flask_login import current_user, login_required, login_user, logout_user
 from limits import parse_many
 
 from extensions import limiter
+from forms import show_refusal
 from forms.auth import (
     ActivationForm,
     EnrolForm,
@@ -274,7 +275,7 @@ def enrol_at_login():
         try:
             codes = users.confirm_totp_enrolment(user, form.code.data)
         except DomainError as exc:
-            form.code.errors = [*form.code.errors, str(exc.message)]
+            show_refusal(form, exc, default="code")
             return _render_enrol(user, form, url_for("auth.enrol_at_login"), 401)
         target = _finish_login(user, session.get(PENDING, {}).get("next"))
         return render_template("auth/recovery_codes.html", codes=codes, target=target)
@@ -306,8 +307,7 @@ def change_password():
         except DomainError as exc:
             if exc.field == "current_password":
                 count_account_failure(user.username)
-            target = exc.field if exc.field in form else "password"
-            form[target].errors = [*form[target].errors, str(exc.message)]
+            show_refusal(form, exc, default="password")
         else:
             login_user(user, remember=False)  # the token rotated: this session goes on
             flash(_("Your password has been changed."), "success")
@@ -328,7 +328,7 @@ def enrol():
         try:
             codes = users.confirm_totp_enrolment(user, form.code.data)
         except DomainError as exc:
-            form.code.errors = [*form.code.errors, str(exc.message)]
+            show_refusal(form, exc, default="code")
             return _render_enrol(user, form, url_for("auth.enrol"), 401)
         return render_template("auth/recovery_codes.html", codes=codes,
                                target=url_for("auth.account"))
@@ -359,8 +359,7 @@ def activate():
         except DomainError as exc:
             if exc.field == "code":
                 count_account_failure(name)
-            target = exc.field if exc.field in form else "password"
-            form[target].errors = [*form[target].errors, str(exc.message)]
+            show_refusal(form, exc, default="password")
         else:
             flash(_("Your password is set. Log in with it now."), "success")
             return redirect(url_for("auth.login"))

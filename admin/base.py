@@ -24,6 +24,7 @@ from flask_login import current_user
 from sqlalchemy import inspect as sa_inspect
 from wtforms.validators import ValidationError
 
+from forms import show_refusal
 from forms.i18n import WTFormsTranslations
 from forms.validators import with_field_checks
 from models import audit, db, editing, uploads
@@ -635,12 +636,8 @@ class SecuredModelView(SecuredMixin, ModelView):
         return valid
 
     def _show_domain_error(self, form: t.Any, exc: Exception) -> None:
-        message = str(getattr(exc, "message", exc))
-        field = getattr(exc, "field", None)
-        if field and field in form:
-            form[field].errors = [*form[field].errors, message]
-        else:
-            flash(message, "danger")
+        if not show_refusal(form, exc):
+            flash(str(getattr(exc, "message", exc)), "danger")
 
     def handle_view_exception(self, exc: Exception) -> bool:
         if isinstance(exc, (DomainError, ValidationError)):

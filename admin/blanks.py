@@ -14,7 +14,6 @@ import typing as t
 from datetime import date, datetime
 from pathlib import Path
 
-import sqlalchemy as sa
 from flask import Response, abort, current_app, flash, redirect, request, send_file, url_for
 from flask_admin import BaseView, expose
 from flask_admin.actions import action
@@ -25,9 +24,10 @@ from markupsafe import Markup
 from wtforms.fields import DateField
 from wtforms.validators import DataRequired, NumberRange
 
+from forms import show_refusal
 from forms.blanks import DestructionForm, PeriodForm, WriteOffForm
 from forms.validators import NotInFuture
-from models import Blank, BlankReceipt, DomainError, db, utcnow
+from models import Blank, DomainError, db, utcnow
 from models.applications import MIN_REASON_LENGTH
 from models.blanks import (
     BLANK_STATUS_LABELS,
@@ -140,18 +140,6 @@ class BlankReceiptView(PrintingModelView):
         "serial_last": {"inputmode": "numeric", "autocomplete": "off"},
     }
 
-    def create_model(self, form: t.Any) -> t.Any:
-        """The domain's refusals go next to their field (SecuredModelView); a reference
-        already recorded is refused by the database's unique index: say so there too."""
-        reference = " ".join((form.reference.data or "").split())
-        if reference and db.session.execute(sa.select(BlankReceipt.id).where(
-                BlankReceipt.reference == reference).limit(1)).scalar() is not None:
-            form.reference.errors = [*form.reference.errors, str(_l(
-                "Receipt %(ref)s is already recorded.", ref=reference))]
-            return False
-        form.reference.data = reference
-        return super().create_model(form)
-
     def create_record(self, model: t.Any) -> list[str]:
         receive_blanks(model, actor())
         return []
@@ -216,7 +204,7 @@ class BlankView(IndexedSearchMixin, PrintingModelView):
                 self._destroy(form.blanks, form.note.data or "")
             except DomainError as exc:  # e.g. a blank that is not spoiled
                 db.session.rollback()
-                form.serials.errors = [*form.serials.errors, str(exc.message)]
+                show_refusal(form, exc, default="serials")
             else:
                 return redirect(url_for(".index_view", flt0_status_equals="destroyed"))
         return self.render("admin/printing/destroy.html", form=form)
@@ -238,9 +226,7 @@ class BlankView(IndexedSearchMixin, PrintingModelView):
                 n = write_off(form.blanks, actor(), form.kind.data, form.reason.data or "")
             except DomainError as exc:
                 db.session.rollback()
-                if exc.field and exc.field in form:
-                    form[exc.field].errors = [*form[exc.field].errors, str(exc.message)]
-                else:
+                if not show_refusal(form, exc):
                     flash(str(exc.message), "danger")
             else:
                 flash(_("%(n)d blank(s) written off as %(k)s.", n=n,

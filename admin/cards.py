@@ -11,6 +11,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
 
+from forms import show_refusal
 from forms.cards import CustodySearchForm, HandoverForm, MoveForm
 from models import Card, DomainError, db
 from models import whatsapp as wa
@@ -145,9 +146,8 @@ class CustodyView(PrintingPage):
                           secret=current_app.config["SECRET_KEY"])
             except DomainError as exc:
                 db.session.rollback()
-                if not (exc.field and exc.field in form):
+                if not show_refusal(form, exc):
                     raise  # not about one field: the app-level handler answers
-                form[exc.field].errors = [*form[exc.field].errors, str(exc.message)]
             else:
                 flash(Markup(
                     '{} <a class="btn btn-sm btn-light ml-2" href="{}" target="_blank" '

@@ -14,6 +14,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from markupsafe import Markup
 
+from forms import show_refusal
 from forms.complaints import (
     AssignForm,
     CloseForm,
@@ -237,10 +238,8 @@ class ComplaintView(IndexedSearchMixin, SecuredModelView):
             run()
         except DomainError as exc:
             db.session.rollback()
-            field = getattr(exc, "field", None)
-            if not (field and field in form):
+            if not show_refusal(form, exc):
                 raise  # not about one field: the app-level handler answers
-            form[field].errors = [*form[field].errors, str(exc.message)]
             return self._details_page(complaint, **{name: form})
         return self._done(complaint, message)
 

@@ -10,6 +10,7 @@ from flask_admin import BaseView, expose
 from flask_babel import gettext as _
 from markupsafe import Markup
 
+from forms import show_refusal
 from forms.applications import IntakeForm, NikLookupForm, file_bytes
 from models import DomainError, PermissionDenied, db, intake, residents
 from models.permissions import allowed
@@ -79,8 +80,7 @@ class IntakeView(SecuredMixin, BaseView):
             # The form comes back: the message on top, and next to its field if it has one.
             db.session.rollback()
             flash(str(exc.message), "danger")
-            if exc.field in form:
-                form[exc.field].errors = [*form[exc.field].errors, str(exc.message)]
+            show_refusal(form, exc)
             return self._page(nik, lookup, form)
         receipt = url_for("application.receipt_view", id=application.id)
         flash(Markup(

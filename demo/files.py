@@ -41,7 +41,7 @@ class Files:
                 (f"Kecamatan: {village.district_name if village else ''}", 11),
                 ("Kabupaten Sumba Timur, Provinsi Nusa Tenggara Timur", 11),
             ]
-            self._kk[applicant.kk_number] = uploads.store_document(self.root, _pdf(lines))
+            self._kk[applicant.kk_number] = uploads.store_document(self.root, text_pdf(lines))
         return self._kk[applicant.kk_number]
 
     def photo(self, applicant: Applicant) -> StoredFile:
@@ -61,8 +61,9 @@ class Files:
         return self.rng.choice(self._signatures)
 
 
-def _pdf(lines: list[tuple[str, int]]) -> bytes:
-    """A minimal, valid one-page A4 PDF with the given lines of Helvetica text."""
+def text_pdf(lines: list[tuple[str, int]], catalog_extra: bytes = b"") -> bytes:
+    """A minimal, valid one-page A4 PDF with the given lines of Helvetica text (and
+    `catalog_extra` in its catalog: the tests use it for active content)."""
     def esc(text: str) -> str:
         return text.replace("\\", "\\\\").replace("(", "\\(").replace(")", "\\)")
 
@@ -75,7 +76,7 @@ def _pdf(lines: list[tuple[str, int]]) -> bytes:
     ops.append("ET")
     stream = "\n".join(ops).encode("latin-1", "replace")
     objects = [
-        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Catalog /Pages 2 0 R " + catalog_extra + b">>",
         b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
         b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] "
         b"/Resources << /Font << /F1 5 0 R >> >> /Contents 4 0 R >>",

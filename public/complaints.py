@@ -10,6 +10,7 @@ import typing as t
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
+from forms import show_refusal
 from forms.public import TicketForm, WebComplaintForm
 from models import DomainError, db
 from models.complaints import Complaint, record_complaint
@@ -33,9 +34,7 @@ def complaint() -> t.Any:
                 recorded = _record(form)
             except DomainError as exc:
                 db.session.rollback()
-                if exc.field and exc.field in form:
-                    form[exc.field].errors = [*form[exc.field].errors, str(exc.message)]
-                else:
+                if not show_refusal(form, exc):
                     refused = str(exc.message)
             else:
                 flash(_("Your message has been received. Your ticket number is %(t)s: "

@@ -50,7 +50,7 @@ from models.permissions import ROLES, actions_of, allowed
 from models.standard import current_standard, ensure_seed_standard
 from models.uploads import store_document
 from models.users import create_user
-from tests.factories import PASSWORD, Auth
+from tests.factories import PASSWORD, PDF_BYTES, Auth
 from tests.factories import empty_database as _empty_database
 
 
@@ -175,13 +175,6 @@ def make_applicant() -> Applicant:
         address="JL. AHMAD YANI NO. 5", rt="003", rw="002", village_code="53.11.01.1001")
     editing.create(_user("recording_operator"), applicant)
     return applicant
-
-
-# A minimal well-formed PDF (one a PDF reader opens: the upload check parses it).
-PDF_BYTES = (b"%PDF-1.4\n1 0 obj\n<< /Type /Catalog /Pages 2 0 R >>\nendobj\n2 0 obj\n"
-             b"<< /Type /Pages /Kids [] /Count 0 >>\nendobj\nxref\n0 3\n"
-             b"0000000000 65535 f \n0000000009 00000 n \n0000000058 00000 n \n"
-             b"trailer\n<< /Size 3 /Root 1 0 R >>\nstartxref\n110\n%%EOF\n")
 
 
 def make_application() -> Application:

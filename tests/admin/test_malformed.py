@@ -31,6 +31,7 @@ from wtforms.fields.core import UnboundField
 
 import forms
 from admin.base import LOGGED_IN, declared_routes
+from demo.files import text_pdf
 from models import (
     Applicant,
     AuditEntry,
@@ -123,27 +124,7 @@ def png_of_pixels(width: int, height: int) -> bytes:
 
 def pdf_with(catalog_extra: bytes) -> bytes:
     """A well-formed one-page PDF whose catalog carries `catalog_extra`."""
-    stream = b"BT /F1 12 Tf 50 790 Td (KARTU KELUARGA) Tj ET"
-    objects = [
-        b"<< /Type /Catalog /Pages 2 0 R " + catalog_extra + b" >>",
-        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] "
-        b"/Resources << /Font << /F1 5 0 R >> >> /Contents 4 0 R >>",
-        b"<< /Length " + str(len(stream)).encode() + b" >>\nstream\n" + stream
-        + b"\nendstream",
-        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
-    ]
-    out = bytearray(b"%PDF-1.4\n")
-    offsets = []
-    for n, body in enumerate(objects, start=1):
-        offsets.append(len(out))
-        out += f"{n} 0 obj\n".encode() + body + b"\nendobj\n"
-    xref = len(out)
-    out += f"xref\n0 {len(objects) + 1}\n0000000000 65535 f \n".encode()
-    out += b"".join(f"{o:010d} 00000 n \n".encode() for o in offsets)
-    out += (f"trailer\n<< /Size {len(objects) + 1} /Root 1 0 R >>\n"
-            f"startxref\n{xref}\n%%EOF\n").encode()
-    return bytes(out)
+    return text_pdf([("KARTU KELUARGA", 12)], catalog_extra + b" ")
 
 
 JS_PDF = pdf_with(b"/OpenAction << /S /JavaScript /JS (app.alert\\(1\\)) >>")
