@@ -317,7 +317,7 @@ def prepare(kind: str, n: int) -> tuple[Flask, dict[str, Any]]:
     with app.app_context():
         if db.session.execute(sa.select(User.id).where(User.username == BENCH_USER)).first() \
                 is None:
-            create_user(None, BENCH_USER, "BENCH KEPALA BIDANG", "head_of_division",
+            create_user(None, BENCH_USER, "BENCH OPERATOR PEREKAMAN", "recording_operator",
                         BENCH_PASSWORD)
         db.session.remove()
     return app, info
