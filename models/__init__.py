@@ -19,6 +19,7 @@ from .printers import Printer
 from .residents import Applicant
 from .service_clock import Disruption
 from .standard import ServiceStandard, current_standard
+from .survey import SurveyResponse
 from .users import User
 
 __all__ = [
@@ -37,6 +38,7 @@ __all__ = [
     "PrintBatch",
     "Printer",
     "ServiceStandard",
+    "SurveyResponse",
     "User",
     "allowed",
     "current_standard",

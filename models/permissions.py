@@ -52,6 +52,7 @@ ENTITIES: tuple[str, ...] = (
     "complaint",
     "service_standard",
     "evaluation_report",
+    "survey_response",
     "user",
     "role_grant",
     "audit_entry",
@@ -86,6 +87,8 @@ _OVERSIGHT |= {
     "role_grant": set(READ),
     "evaluation_report": set(READ),
     "service_standard": set(READ),
+    # The SKM figures (aggregates only; no answer is ever shown with a name).
+    "survey_response": set(READ_EXPORT),
 }
 
 MATRIX: dict[str, dict[str, set[str]]] = {
@@ -120,6 +123,7 @@ MATRIX: dict[str, dict[str, set[str]]] = {
         "audit_entry": set(READ_EXPORT),
         "role_grant": set(READ),
         "service_standard": set(READ),
+        "survey_response": set(READ_EXPORT),
     },
     # Oversight reads; any role but the administrator records a complaint it receives.
     SECRETARY: {**{k: set(v) for k, v in _OVERSIGHT.items()},
