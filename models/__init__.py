@@ -4,6 +4,7 @@ No Flask request objects here: every operation takes the acting user. Importing 
 package registers every entity with SQLAlchemy.
 """
 
+from . import statistics as statistics  # registers the period figures' indexes
 from .applications import Application
 from .audit import AuditEntry
 from .batches import PrintBatch
@@ -17,6 +18,7 @@ from .office_time import utcnow
 from .permissions import PermissionDenied, allowed, require
 from .printers import Printer
 from .residents import Applicant
+from . import search as search  # registers the name index DDL (FTS5 on SQLite)
 from .service_clock import Disruption
 from .standard import ServiceStandard, current_standard
 from .survey import SurveyResponse
