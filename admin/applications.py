@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import typing as t
 
-import sqlalchemy as sa
 from flask import (
     Response,
     abort,
@@ -37,11 +36,12 @@ from models import Applicant, Application, DomainError, applications, db, servic
 from models import eligibility as eligibility_rules
 from models.applications import APPLICATION_STATUSES, STATUS_LABELS
 from models.batches import add_to_draft
+from models.search import application_conditions
 from models.uploads import open_stored, store_image
 
 from .base import SecuredModelView, actor, pdf_response, requires
 from .formatters import mapping_label
-from .search import IndexedSearchMixin, NikAjaxLoader, prefix_range
+from .search import IndexedSearchMixin, NikAjaxLoader
 
 # Stored files an application carries: kind -> path column.
 FILE_KINDS = {
@@ -110,14 +110,10 @@ class ApplicationView(IndexedSearchMixin, SecuredModelView):
 
     # ---- list
     def search_placeholder(self) -> str:
-        return str(_l("Receipt number or NIK"))
+        return str(_l("Receipt number, NIK, KK or name"))
 
-    def search_rules(self, term: str) -> t.Any:
-        if term.isascii() and term.isdigit():
-            nik = (Applicant.nik == term) if len(term) == 16 else prefix_range(
-                Applicant.nik, term)
-            return Application.applicant_id.in_(sa.select(Applicant.id).where(nik))
-        return prefix_range(Application.number, term.upper())
+    def search_conditions(self, search: str) -> list[t.Any]:
+        return application_conditions(search)
 
     @action("application.add_to_batch", _l("Add to print batch"),
             _l("Add the selected applications to your draft print batch?"))

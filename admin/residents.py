@@ -14,12 +14,13 @@ from forms.residents import (
     APPLICANT_WIDGET_ARGS,
     change_reason_field,
 )
-from models import Applicant, DomainError, audit, codes, wilayah
+from models import DomainError, audit, codes, wilayah
 from models.residents import update_applicant
+from models.search import applicant_conditions
 
 from .base import SecuredModelView, actor
 from .formatters import code_label
-from .search import IndexedSearchMixin, prefix_range, text_match
+from .search import IndexedSearchMixin
 
 APPLICANT_LABELS = {
     "nik": _l("NIK"),
@@ -83,7 +84,7 @@ class ApplicantView(IndexedSearchMixin, SecuredModelView):
     form_widget_args = APPLICANT_WIDGET_ARGS
 
     def search_placeholder(self) -> str:
-        return str(_l("NIK or name"))
+        return str(_l("NIK, KK or any part of the name"))
 
     def create_form(self, obj: t.Any = None) -> t.Any:
         """The intake page links here with ?nik=: the NIK typed at the counter."""
@@ -122,9 +123,5 @@ class ApplicantView(IndexedSearchMixin, SecuredModelView):
             flash(str(warning), "warning")
         return True
 
-    def search_rules(self, term: str) -> t.Any:
-        if term.isascii() and term.isdigit():
-            if len(term) == 16:
-                return Applicant.nik == term
-            return prefix_range(Applicant.nik, term)
-        return text_match(Applicant.name, term)
+    def search_conditions(self, search: str) -> list[t.Any]:
+        return applicant_conditions(search)

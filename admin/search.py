@@ -7,6 +7,7 @@ import typing as t
 import sqlalchemy as sa
 
 from models import db
+from models.search import starts_with
 from models.validation import ascii_digits, clean_search, parse_id
 
 # Words of one search that reach the database; more are ignored.
@@ -15,40 +16,26 @@ MAX_SEARCH_TERMS = 5
 
 def prefix_range(column: t.Any, prefix: str) -> t.Any:
     """column starts with prefix, as a range the b-tree index can walk."""
-    prefix = clean_search(prefix)
-    if not prefix:
-        return sa.false()
-    escaped = prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    like = column.like(escaped + "%", escape="\\")
-    last = ord(prefix[-1])
-    if last >= 0x10FFFF or 0xD7FF <= last < 0xE000:  # no next character to bound with
-        return sa.and_(column >= prefix, like)
-    upper = prefix[:-1] + chr(last + 1)
-    return sa.and_(column >= prefix, column < upper, like)
-
-
-def text_match(column: t.Any, term: str) -> t.Any:
-    """Names: a prefix everywhere; on PostgreSQL also inside the name (pg_trgm index)."""
-    term = clean_search(term).upper()
-    if not term:
-        return sa.false()
-    if db.session.get_bind().dialect.name == "postgresql" and len(term) >= 3:
-        escaped = term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-        return column.ilike(f"%{escaped}%", escape="\\")
-    return prefix_range(column, term)
+    return starts_with(column, prefix)
 
 
 class IndexedSearchMixin:
-    """Subclasses define `search_rules(term) -> SQL condition or None`."""
+    """Subclasses define `search_rules(term) -> SQL condition or None`, one term at a
+    time, or `search_conditions(search)` for the whole box (name words go to the word
+    index together: models/search.py)."""
 
     def search_rules(self, term: str) -> t.Any:
         raise NotImplementedError
 
-    def _apply_search(self, query, count_query, joins, count_joins, search):
+    def search_conditions(self, search: str) -> list[t.Any]:
         conditions = []
         for term in clean_search(search).split()[:MAX_SEARCH_TERMS]:
             condition = self.search_rules(term)
             conditions.append(condition if condition is not None else sa.false())
+        return conditions
+
+    def _apply_search(self, query, count_query, joins, count_joins, search):
+        conditions = self.search_conditions(search)
         if conditions:
             query = query.filter(*conditions)
             if count_query is not None:

@@ -21,6 +21,12 @@ from .users import User
 ISSUED_APPLICATION_STATUSES = ("printed", "handed_over")
 MIN_CHANGE_REASON_LENGTH = 5
 MAX_CHANGE_REASON_LENGTH = 255
+# The words of a name as PostgreSQL indexes them (models/search.py): cut at the
+# punctuation SIAK allows, as SQLite's FTS5 tokenizer does. Written as PostgreSQL
+# prints it back, so queries match the index expression and the migration check
+# compares equal.
+NAME_WORDS_SQL = ("to_tsvector('simple'::regconfig, "
+                  "translate(name::text, '''.,-'::text, '    '::text))")
 
 
 class Applicant(Model):
@@ -54,6 +60,9 @@ class Applicant(Model):
     __table_args__ = (
         # Filter + newest-first page in one index walk, without a sort.
         sa.Index("ix_applicant_marital_status_id", "marital_status", "id"),
+        # Any word of the name, or its start (models/search.py); SQLite has FTS5.
+        sa.Index("ix_applicant_name_words", sa.text(NAME_WORDS_SQL),
+                 postgresql_using="gin").ddl_if(dialect="postgresql"),
     )
 
     @property
