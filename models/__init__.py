@@ -4,6 +4,7 @@ No Flask request objects here: every operation takes the acting user. Importing 
 package registers every entity with SQLAlchemy.
 """
 
+from . import search as search  # registers the name index DDL (FTS5 on SQLite)
 from . import statistics as statistics  # registers the period figures' indexes
 from .applications import Application
 from .audit import AuditEntry
@@ -18,7 +19,6 @@ from .office_time import utcnow
 from .permissions import PermissionDenied, allowed, require
 from .printers import Printer
 from .residents import Applicant
-from . import search as search  # registers the name index DDL (FTS5 on SQLite)
 from .service_clock import Disruption
 from .standard import ServiceStandard, current_standard
 from .survey import SurveyResponse
