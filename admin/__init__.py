@@ -38,6 +38,7 @@ from .printers import PrinterView
 from .queue import QueueView
 from .residents import ApplicantView
 from .standard import ServiceStandardView
+from .survey import SurveyResultsView
 
 ROOT_TRANSLATIONS = __import__("pathlib").Path(__file__).resolve().parent.parent / "translations"
 
@@ -77,6 +78,8 @@ def init_admin(app: Flask) -> Admin:
     admin.add_view(PrinterView(Printer, name=_l("Printers"), category=stock))
     admin.add_view(ServiceStandardView(ServiceStandard, name=_l("Service standard"),
                                        category=oversight))
+    admin.add_view(SurveyResultsView(name=_l("Satisfaction survey"), category=oversight,
+                                     endpoint="survey", url="/admin/survey"))
     admin.add_view(AuditEntryView(AuditEntry, name=_l("Audit log"), category=oversight))
     admin.add_view(UserView(User, name=_l("Users"), category=oversight))
     admin.add_view(RoleGrantView(RoleGrant, name=_l("Role requests"), category=oversight))

@@ -102,7 +102,9 @@ GRADES: tuple[tuple[Decimal, str], ...] = (
     (Decimal("65.00"), "C"),
     (Decimal("25.00"), "D"),
 )
-GRADE_LABELS = {"A": _l("Very good"), "B": _l("Good"), "C": _l("Fair"), "D": _l("Poor")}
+# The quality of service each grade stands for (the regulation's "mutu pelayanan").
+GRADE_LABELS = {"A": _l("Very good"), "B": _l("Good"), "C": _l("Not quite good"),
+                "D": _l("Not good")}
 TWO_PLACES = Decimal("0.01")
 
 

@@ -152,12 +152,19 @@ def handover_number(card: Any, tz: str | None = None) -> str:
 def handover_context(card: Any, verify_url: str, tz: str | None = None) -> dict:
     if card.status != "handed_over" or card.handed_over_at is None:
         raise ValueError(f"card {card.id} has not been handed over")
+    from flask import current_app
+
     from models.cards import card_issued_data
     from models.residents import masked_nik
+    from models.survey import survey_code
+
+    from .links import survey_url
 
     tz = tz or _tz()
     application = card.application
     issued = card_issued_data(card)  # the card handed over, as printed
+    survey = survey_code(card, str(current_app.config["SECRET_KEY"]))
+    survey_link = survey_url(survey)
     return {
         "number": handover_number(card, tz),
         "application_number": application.number,
@@ -172,6 +179,10 @@ def handover_context(card: Any, verify_url: str, tz: str | None = None) -> dict:
         "handed_over_at": local_text(card.handed_over_at, tz),
         "verify_url": verify_url,
         "qr": _svg_data_uri(qr_svg(verify_url)),
+        # The satisfaction survey (SKM): its QR code and the short code the kiosk takes.
+        "survey_code": survey,
+        "survey_url": survey_link,
+        "survey_qr": _svg_data_uri(qr_svg(survey_link)),
         "generated_at": _now_text(tz),
     }
 

@@ -54,3 +54,8 @@ def complaint_follow_url(ticket: str) -> str:
 def stock_url() -> str:
     """The public blank-stock page (on the printed stock notice)."""
     return public_url("public.stock")
+
+
+def survey_url(code: str) -> str:
+    """What the handover receipt's survey QR code opens: the SKM questionnaire."""
+    return public_url("public.survey", code=code)

@@ -21,6 +21,7 @@ from models.batches import confirm_card, print_batch
 from models.cards import hand_over
 from models.complaints import assign, record_complaint, respond
 from models.public import mask_name
+from models.survey import survey_code
 from tests.factories import (
     batch_with,
     csrf_from,
@@ -523,7 +524,8 @@ def test_every_printed_link_and_qr_code_uses_public_base_url_and_resolves(
     auth.logout()
     expected = {
         "intake receipt": {f"{BASE}/status"},
-        "handover receipt": {f"{BASE}/verify/{card.verification_code}"},
+        "handover receipt": {f"{BASE}/verify/{card.verification_code}",
+                             f"{BASE}/survey/{survey_code(card, app.config['SECRET_KEY'])}"},
         "complaint acknowledgement": {f"{BASE}/complaint/{complaint.ticket}"},
         "stock notice": {f"{BASE}/stock"},
     }
@@ -550,6 +552,8 @@ def test_every_printed_link_and_qr_code_uses_public_base_url_and_resolves(
                 assert 'data-testid="verify-valid"' in text(answer), url
             if "/complaint/" in url:
                 assert f'data-testid="ticket">{complaint.ticket}<' in text(answer), url
+            if "/survey/" in url:
+                assert 'data-testid="survey-form"' in text(answer), url
 
 
 def test_public_base_url_with_a_path_and_a_bad_one(app) -> None:
