@@ -25,7 +25,7 @@ from sqlalchemy import inspect as sa_inspect
 from wtforms.validators import ValidationError
 
 from forms import show_refusal
-from forms.i18n import WTFormsTranslations
+from forms.i18n import NoBrowserChecks, WTFormsTranslations
 from forms.validators import with_field_checks
 from models import audit, db, editing, uploads
 from models.errors import DomainError
@@ -176,7 +176,7 @@ class OfficeForm(BaseForm):
     CSRF comes from the app-wide CSRFProtect, so no SecureForm here.
     """
 
-    class Meta(BaseForm.Meta):
+    class Meta(NoBrowserChecks, BaseForm.Meta):
         _translations = WTFormsTranslations()
 
         def bind_field(self, form: t.Any, unbound_field: t.Any, options: t.Any) -> t.Any:
@@ -388,14 +388,17 @@ def masked_path() -> str:
 
 
 def export_audit(view: t.Any, export_type: str, action: str = "export",
-                 **extra: t.Any) -> None:
+                 subject_ids: t.Iterable[int] = (), **extra: t.Any) -> None:
     """The record of an export (who, which view, format and filters), made when the
-    file is complete; a failed one is recorded as "export_failed"."""
-    audit.record_now(actor(), action, object_type=view.entity,
-                     changes={"format": export_type, "path": masked_path(),
-                              "query": replace_unstorable(audit.mask_niks(
-                                  request.query_string.decode(errors="replace")))[:500],
-                              **extra})
+    file is complete; a failed one is recorded as "export_failed". `subject_ids`: the
+    residents whose data it carried (their processing history lists it)."""
+    entry = audit.record(actor(), action, object_type=view.entity,
+                         changes={"format": export_type, "path": masked_path(),
+                                  "query": replace_unstorable(audit.mask_niks(
+                                      request.query_string.decode(errors="replace")))[:500],
+                                  **extra})
+    audit.link_subjects(entry, subject_ids)
+    db.session.commit()
 
 
 def forbidden(entity: str, name: str) -> t.NoReturn:
@@ -659,6 +662,8 @@ class SecuredModelView(SecuredMixin, ModelView):
         from flask_admin._compat import csv_encode
 
         _count, data = self._export_data()
+        if self.entity in PERSONAL_DATA_ENTITIES:  # whose data the file carries
+            g.export_subjects = [audit.applicant_id_of(row) for row in data]
         titles = [csv_encode(c[1]) for c in self._export_columns]
         rows = [[csv_encode(self.get_export_value(row, c[0])) for c in self._export_columns]
                 for row in data]
@@ -681,7 +686,8 @@ class SecuredModelView(SecuredMixin, ModelView):
             flash(_("The export could not be made; nothing was exported. Try again, and "
                     "tell the administrator if it happens again."), "danger")
             return redirect(self.get_url(".index_view"))
-        export_audit(self, export_type, rows=len(rows))
+        export_audit(self, export_type, rows=len(rows),
+                     subject_ids=g.pop("export_subjects", ()))
         return response
 
     def get_export_name(self, export_type: str = "csv") -> str:

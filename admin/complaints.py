@@ -305,16 +305,6 @@ class ComplaintView(IndexedSearchMixin, SecuredModelView):
 
 def office_contacts() -> str:
     """The office's phone, WhatsApp and e-mail from the standard in force."""
-    from flask_babel import force_locale
+    from models.standard import office_contacts as contacts_in_force
 
-    from models.standard import current_standard
-
-    out = []
-    for item in current_standard().complaint_channels or []:
-        if isinstance(item, dict) and item.get("channel") in ("phone", "whatsapp", "email"):
-            with force_locale("id"):  # printed for the resident, in Indonesian
-                label = str(CHANNEL_LABELS.get(item["channel"], item["channel"]))
-            contact = str(item.get("contact") or "").strip()
-            if contact:
-                out.append(f"{label}: {contact}")
-    return "; ".join(out)
+    return contacts_in_force()

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import typing as t
 
-from flask import flash, request
+from flask import abort, flash, request
+from flask_admin import expose
+from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 
 from forms.applications import digits
@@ -14,11 +16,21 @@ from forms.residents import (
     APPLICANT_WIDGET_ARGS,
     change_reason_field,
 )
-from models import DomainError, audit, codes, wilayah
+from models import Applicant, DomainError, audit, codes, db, wilayah
+from models.processing_history import full_history, history_of_resident
 from models.residents import update_applicant
 from models.search import applicant_conditions
+from models.validation import parse_id
+from printing.history import render_processing_history
 
-from .base import SecuredModelView, actor
+from .base import (
+    SecuredModelView,
+    actor,
+    bounded_int,
+    pdf_response,
+    reads_personal_data,
+    requires,
+)
 from .formatters import code_label
 from .search import IndexedSearchMixin
 
@@ -82,6 +94,37 @@ class ApplicantView(IndexedSearchMixin, SecuredModelView):
     form_extra_fields = APPLICANT_FIELDS
     form_args = APPLICANT_FIELD_ARGS
     form_widget_args = APPLICANT_WIDGET_ARGS
+
+    details_template = "admin/residents/details.html"
+
+    def _applicant(self) -> Applicant:
+        key = parse_id(request.args.get("id"))  # by id: a NIK never goes in a URL
+        applicant = db.session.get(Applicant, key) if key is not None else None
+        if applicant is None:
+            abort(404)
+        return applicant
+
+    @expose("/history/")
+    @requires("applicant", "history")
+    @reads_personal_data("applicant")
+    def history_view(self) -> t.Any:
+        """The resident's processing history (UU 27/2022 art. 32), newest first, paged."""
+        applicant = self._applicant()
+        page = bounded_int(request.args.get("page"), 0, 100_000) or 0
+        history = history_of_resident(actor(), applicant, page)
+        return self.render("admin/residents/history.html", applicant=applicant,
+                           history=history)
+
+    @expose("/history/pdf/")
+    @requires("applicant", "history")
+    @reads_personal_data("applicant")  # printing it is itself a reading, on record
+    def history_pdf_view(self) -> t.Any:
+        """The history as an A4 PDF to hand to the resident, in Indonesian."""
+        applicant = self._applicant()
+        with force_locale("id"):
+            history = full_history(actor(), applicant)
+        data = render_processing_history(applicant, history, actor().full_name)
+        return pdf_response(data, f"riwayat-pemrosesan-{applicant.id}.pdf")
 
     def search_placeholder(self) -> str:
         return str(_l("NIK, KK or any part of the name"))

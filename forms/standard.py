@@ -6,9 +6,13 @@ import typing as t
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
+from wtforms import Form
 from wtforms.fields import (
     DateField,
+    FieldList,
+    FormField,
     IntegerField,
+    SelectField,
     SelectMultipleField,
     StringField,
     TextAreaField,
@@ -19,49 +23,48 @@ from wtforms.validators import (
     Length,
     NumberRange,
     Optional,
-    ValidationError,
 )
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from models import codes
-from models.complaints import CHANNELS
-from models.standard import EDITABLE_FIELDS, MAX_TEXT, parse_marital_codes
+from models.complaints import CHANNEL_LABELS, CHANNELS
+from models.standard import (
+    COMPONENT_CODES,
+    EDITABLE_FIELDS,
+    MAX_CHANNELS,
+    MAX_CONTACT,
+    MAX_HEADING,
+    MAX_LABEL,
+    MAX_TEXT,
+    parse_marital_codes,
+)
 
 from .i18n import TranslatedMeta
 
 
-def parse_channels(text: str) -> list[dict[str, str]]:
-    """One 'channel: contact' per line, channel from the complaint channel list."""
-    out = []
-    for n, line in enumerate((text or "").splitlines(), start=1):
-        if not line.strip():
-            continue
-        channel, sep, contact = line.partition(":")
-        channel = channel.strip()
-        if not sep or channel not in CHANNELS or not contact.strip():
-            raise ValidationError(str(_l(
-                "Line %(n)d: write 'channel: contact' with a channel from %(list)s.",
-                n=n, list=", ".join(CHANNELS))))
-        out.append({"channel": channel, "contact": contact.strip()})
-    if not out:
-        raise ValidationError(str(_l("List at least one complaint channel.")))
-    return out
+class ChannelRowForm(Form):
+    """One complaint channel: kind from the known list, optional label, contact."""
+
+    kind = SelectField(_l("Kind"), choices=[("", "")] + [(c, CHANNEL_LABELS[c])
+                                                         for c in CHANNELS],
+                       validators=[Optional()])
+    label = StringField(_l("Label (optional)"), validators=[Length(max=MAX_LABEL)],
+                        description=_l("Empty: the kind's own name."))
+    contact = StringField(_l("Contact or place"), validators=[Length(max=MAX_CONTACT)])
+
+    class Meta(TranslatedMeta):
+        csrf = False  # the page's form carries the token
 
 
-class ComplaintChannelsField(TextAreaField):
-    """The channels as 'channel: contact' lines; its data is the list the standard keeps."""
+class ComponentForm(Form):
+    """One numbered component: its heading and its text."""
 
-    def _value(self) -> str:
-        if self.raw_data:
-            return self.raw_data[0]
-        return "\n".join(f"{x['channel']}: {x['contact']}" for x in self.data or [])
+    heading = StringField(_l("Heading"), validators=[Length(max=MAX_HEADING)])
+    text = TextAreaField(_l("Text"), validators=[Length(max=MAX_TEXT)],
+                         render_kw={"rows": 5})
 
-    def process_formdata(self, valuelist: list[t.Any]) -> None:
-        if not valuelist:
-            return
-        self.data = []  # an unreadable list is never the one kept
-        if valuelist[0]:
-            self.data = parse_channels(valuelist[0])
+    class Meta(TranslatedMeta):
+        csrf = False
 
 
 class MaritalStatusesField(SelectMultipleField):
@@ -103,13 +106,9 @@ class ServiceStandardForm(FlaskForm):
                                        validators=[DataRequired(), NumberRange(1, 720)])
     fee = IntegerField(_l("Fee (Rp)"), validators=[InputRequired(),
                                                    NumberRange(0, 10_000_000)])
-    complaint_channels = ComplaintChannelsField(
-        _l("Complaint channels"), validators=[InputRequired()],
-        description=_l("One per line, e.g. 'phone: 081237634471'."))
-    service_delivery_text = TextAreaField(_l("A. Service delivery"),
-                                          validators=[DataRequired(), Length(max=MAX_TEXT)])
-    internal_management_text = TextAreaField(_l("B. Internal management"),
-                                             validators=[DataRequired(), Length(max=MAX_TEXT)])
+    # Room for the channels in force and a few more; an empty row is skipped.
+    channels = FieldList(FormField(ChannelRowForm), label=_l("Complaint channels"),
+                         min_entries=6, max_entries=MAX_CHANNELS)
     low_stock_threshold = IntegerField(_l("Low blank stock warning at"),
                                        validators=[InputRequired(), NumberRange(0, 100_000)])
     complaint_response_days = IntegerField(_l("Complaint response time (days)"),
@@ -121,8 +120,47 @@ class ServiceStandardForm(FlaskForm):
     uncollected_flag_days = IntegerField(_l("Flag uncollected cards after (days)"),
                                          validators=[InputRequired(), NumberRange(1, 365)])
 
+    def process(self, formdata: t.Any = None, obj: t.Any = None, data: t.Any = None,
+                **kwargs: t.Any) -> None:
+        """Prefilled from a version: its channel rows and components by code."""
+        if obj is not None and formdata is None:
+            kwargs.setdefault("channels", list(obj.complaint_channels or []))
+            for item in obj.components or []:
+                kwargs.setdefault(f"component_{item.get('code')}", item)
+        super().process(formdata, obj, data, **kwargs)
+
+    def component_fields(self, part: str) -> list[tuple[str, t.Any]]:
+        """(code, subform field) of part "A" or "B", in order."""
+        return [(code, self[f"component_{code}"]) for code in COMPONENT_CODES
+                if code.startswith(part)]
+
     def standard_values(self) -> dict[str, t.Any]:
         """The values of the version to publish."""
-        values = {name: self[name].data for name in EDITABLE_FIELDS}
+        values = {name: self[name].data for name in EDITABLE_FIELDS
+                  if name not in ("complaint_channels", "components")}
         values["eligible_marital_statuses"] = self.eligible_marital_statuses.codes_text
+        values["complaint_channels"] = [dict(row.data) for row in self.channels]
+        values["components"] = [{"code": code, **self[f"component_{code}"].data}
+                                for code in COMPONENT_CODES]
         return values
+
+    def field_named(self, name: str) -> t.Any:
+        """The field a domain refusal names ("channels-2-contact",
+        "component_A1-text", "fee"), None when there is none."""
+        head, _sep, rest = name.partition("-")
+        if head == "channels":
+            index, _sep, sub = rest.partition("-")
+            entries = self.channels.entries
+            if index.isdigit() and int(index) < len(entries) and sub in ("kind", "label",
+                                                                         "contact"):
+                return entries[int(index)].form[sub]
+            return None
+        if head in self and rest:
+            sub_form = self[head].form
+            return sub_form[rest] if rest in sub_form else None
+        return self[name] if name in self else None
+
+
+for _code in COMPONENT_CODES:
+    setattr(ServiceStandardForm, f"component_{_code}",
+            FormField(ComponentForm, label=_code, separator="-"))

@@ -84,6 +84,9 @@ class AuditEntry(Model):
 
     user = relationship("User", foreign_keys=[user_id])
 
+    # A record's history (a resident's processing history) is one range scan.
+    __table_args__ = (sa.Index("ix_audit_entry_object", "object_type", "object_id", "id"),)
+
     def payload(self) -> str:
         """The canonical text the hash covers."""
         return json.dumps(
@@ -113,6 +116,24 @@ class AuditEntry(Model):
 
     def __str__(self) -> str:
         return f"#{self.id} {self.action}"
+
+
+class AuditSubject(Model):
+    """Which residents an entry that names several of them concerns (an export, a
+    batch document, a lookup), so a resident's history finds it by index."""
+
+    __tablename__ = "audit_subject"
+
+    applicant_id: Mapped[int] = mapped_column(sa.ForeignKey("applicant.id"), primary_key=True)
+    entry_id: Mapped[int] = mapped_column(sa.ForeignKey("audit_entry.id"), primary_key=True)
+
+
+def link_subjects(entry: AuditEntry, applicant_ids: Iterable[int]) -> None:
+    """Name the residents `entry` concerns (the caller commits)."""
+    ids = sorted({int(i) for i in applicant_ids if i is not None})
+    if ids:
+        db.session.execute(sa.insert(AuditSubject),
+                           [{"applicant_id": i, "entry_id": entry.id} for i in ids])
 
 
 @event.listens_for(AuditEntry, "before_update")
@@ -590,6 +611,19 @@ def _applicant_of(obj: Any) -> Any:
     if getattr(obj, "application", None) is not None:
         return obj.application.applicant
     return None
+
+
+def applicant_id_of(obj: Any) -> int | None:
+    """The id of the resident a record is about (an applicant, an application, a card,
+    a complaint about an application), None for any other record."""
+    if obj is None:
+        return None
+    if hasattr(obj, "nik"):
+        return getattr(obj, "id", None)
+    if getattr(obj, "applicant_id", None) is not None:
+        return obj.applicant_id
+    application = getattr(obj, "application", None)
+    return getattr(application, "applicant_id", None) if application is not None else None
 
 
 def subjects_of(obj: Any, limit: int = 200) -> list[str]:

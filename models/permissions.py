@@ -46,6 +46,7 @@ ENTITIES: tuple[str, ...] = (
     "disruption",
     "blank_receipt",
     "blank",
+    "destruction_report",
     "print_batch",
     "card",
     "printer",
@@ -56,10 +57,15 @@ ENTITIES: tuple[str, ...] = (
     "user",
     "role_grant",
     "audit_entry",
+    # Each role's landing page (/admin/): models.dashboards decides what it shows.
+    "dashboard",
+    "saved_filter",
 )
 
 # Named domain operations per entity (beyond CRUD).
 DOMAIN_ACTIONS: dict[str, tuple[str, ...]] = {
+    # A resident's processing history (UU 27/2022 art. 32): the oversight roles.
+    "applicant": ("history",),
     "application": ("record", "siak_result", "reject", "cancel", "add_to_batch"),
     # One entered after the fact extends clocks once the head of division confirms it.
     "disruption": ("close", "confirm"),
@@ -69,11 +75,15 @@ DOMAIN_ACTIONS: dict[str, tuple[str, ...]] = {
     # respond/resolve: the handling roles (an officer on what is assigned to them);
     # assign: the head of division (models.complaints).
     "complaint": ("respond", "assign", "resolve"),
-    "evaluation_report": ("generate", "acknowledge"),
+    # The monthly evaluation's sign-off (B4): generate and submit (head of division),
+    # review (secretary), acknowledge (head of office).
+    "evaluation_report": ("generate", "submit", "review", "acknowledge"),
     # The administrator never sets a password: a reset issues an activation code.
     "user": ("reset_password", "deactivate", "unlock"),
     # A role other than admin takes effect when the head of office confirms it.
     "role_grant": ("request", "confirm", "refuse"),
+    # Each user's own saved filters (models.saved_filters): removed, never deleted.
+    "saved_filter": ("remove",),
 }
 
 READ = {"list", "view"}
@@ -82,11 +92,18 @@ OPERATIONAL = ("applicant", "application", "disruption", "blank_receipt", "blank
                "print_batch", "card", "complaint")
 
 _OVERSIGHT: dict[str, set[str]] = {e: set(READ_EXPORT) for e in OPERATIONAL}
+# Whoever reads the work queue keeps their own saved filters on it.
+SAVED_FILTERS = {"list", "create", "remove"}
+
 _OVERSIGHT |= {
+    "applicant": READ_EXPORT | {"history"},
+    "saved_filter": set(SAVED_FILTERS),
     "audit_entry": set(READ_EXPORT),
     "role_grant": set(READ),
     "evaluation_report": set(READ),
     "service_standard": set(READ),
+    # The berita acara of destroyed blanks: read (and re-downloaded) by oversight.
+    "destruction_report": set(READ),
     # The SKM figures (aggregates only; no answer is ever shown with a name).
     "survey_response": set(READ_EXPORT),
 }
@@ -100,6 +117,7 @@ MATRIX: dict[str, dict[str, set[str]]] = {
         "complaint": {"list", "view", "create", "respond", "resolve"},
         "disruption": {"list", "view", "create", "close"},
         "service_standard": set(READ),
+        "saved_filter": set(SAVED_FILTERS),
     },
     PRINTING_OPERATOR: {
         "applicant": set(READ),
@@ -112,14 +130,18 @@ MATRIX: dict[str, dict[str, set[str]]] = {
         "disruption": {"list", "view", "create", "close"},
         "printer": {"list", "view", "create", "edit"},
         "service_standard": set(READ),
+        "saved_filter": set(SAVED_FILTERS),
     },
     HEAD_OF_DIVISION: {
         **{e: set(READ_EXPORT) for e in OPERATIONAL},
+        "applicant": READ_EXPORT | {"history"},
         "print_batch": READ_EXPORT | {"approve"},
         "blank": READ_EXPORT | {"destroy"},
+        "destruction_report": set(READ),
         "complaint": READ_EXPORT | {"create", "edit", "respond", "assign", "resolve"},
         "disruption": READ_EXPORT | {"create", "close", "confirm"},
-        "evaluation_report": READ | {"generate"},
+        "evaluation_report": READ | {"generate", "submit"},
+        "saved_filter": set(SAVED_FILTERS),
         "audit_entry": set(READ_EXPORT),
         "role_grant": set(READ),
         "service_standard": set(READ),
@@ -127,7 +149,8 @@ MATRIX: dict[str, dict[str, set[str]]] = {
     },
     # Oversight reads; any role but the administrator records a complaint it receives.
     SECRETARY: {**{k: set(v) for k, v in _OVERSIGHT.items()},
-                "complaint": READ_EXPORT | {"create"}},
+                "complaint": READ_EXPORT | {"create"},
+                "evaluation_report": READ | {"review"}},
     HEAD_OF_OFFICE: {
         **{k: set(v) for k, v in _OVERSIGHT.items()},
         "complaint": READ_EXPORT | {"create"},
@@ -141,6 +164,10 @@ MATRIX: dict[str, dict[str, set[str]]] = {
         "service_standard": {"list", "view", "create"},
     },
 }
+
+# Every role starts the day from its own landing page.
+for _role in ROLES:
+    MATRIX[_role]["dashboard"] = {"view"}
 
 
 class PermissionDenied(DomainError):

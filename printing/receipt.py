@@ -6,6 +6,7 @@ from datetime import datetime
 from typing import Any
 
 from models.office_time import OFFICE_TIMEZONE, format_datetime, utcnow
+from models.standard import channel_texts, current_standard
 
 from .render import render_pdf
 
@@ -27,7 +28,8 @@ def receipt_context(application: Any, status_url: str, tz: str | None = None) ->
     tz = tz or _office_timezone()
     applicant = application.applicant
     standard = application.standard
-    channels = list(standard.complaint_channels or []) if standard else []
+    # How to reach the office today: the contacts of the version in force, kept once.
+    channels = channel_texts(current_standard())
     return {
         "number": application.number,
         "name": applicant.name,

@@ -8,7 +8,6 @@ import typing as t
 from flask import render_template
 
 from models import current_standard
-from models.complaints import CHANNEL_LABELS
 
 from .common import bp
 
@@ -16,6 +15,4 @@ from .common import bp
 @bp.get("/")
 def index() -> t.Any:
     """The service standard in force, as the office publishes it."""
-    standard = current_standard()
-    return render_template("public/index.html", standard=standard,
-                           channel_labels=CHANNEL_LABELS)
+    return render_template("public/index.html", standard=current_standard())

@@ -251,3 +251,30 @@ def batch_with(applications: list, approve: bool = True) -> PrintBatch:
     if approve:
         decide_batch(batch, user_of("head_of_division"), True, "setuju")
     return batch
+
+
+def standard_form_data(channels: list[dict] | None = None, **overrides) -> dict:
+    """What the service standard's screen posts: the version in force as its form
+    fields (settings, channel rows channels-N-*, components component_A1-*), with
+    `channels` and `overrides` in place of the values in force."""
+    from models.standard import current_standard
+
+    std = current_standard()
+    data: dict = {
+        "document_number": std.document_number, "unit": std.unit,
+        "document_date": std.document_date.isoformat(),
+        "eligible_marital_statuses": sorted(std.marital_codes),
+        **{name: str(getattr(std, name)) for name in (
+            "eligibility_age", "sla_hours", "sla_hours_disrupted", "fee",
+            "low_stock_threshold", "complaint_response_days",
+            "complaint_resolution_working_days", "uncollected_flag_days")},
+    }
+    rows = channels if channels is not None else list(std.complaint_channels)
+    for n, row in enumerate(rows):
+        for key in ("kind", "label", "contact"):
+            data[f"channels-{n}-{key}"] = row.get(key, "")
+    for item in std.components:
+        data[f"component_{item['code']}-heading"] = item["heading"]
+        data[f"component_{item['code']}-text"] = item["text"]
+    data.update(overrides)
+    return data

@@ -151,7 +151,7 @@ def test_deadlines_follow_the_standard_in_force(app) -> None:
     values = {k: getattr(current_standard(), k) for k in (
         "document_number", "document_date", "unit", "eligibility_age",
         "eligible_marital_statuses", "sla_hours", "sla_hours_disrupted", "fee",
-        "complaint_channels", "service_delivery_text", "internal_management_text",
+        "complaint_channels", "components",
         "low_stock_threshold", "uncollected_flag_days")}
     values.update(complaint_response_days=1, complaint_resolution_working_days=2)
     publish_version(user_of("admin"), values)

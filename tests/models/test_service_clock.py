@@ -34,6 +34,7 @@ from tests.factories import (
     print_ready,
     receive,
     recorded,
+    standard_form_data,
     submitted,
     user_of,
 )
@@ -620,16 +621,8 @@ def test_standard_form_edits_the_marital_statuses(app, admin_user):
     url = "/admin/servicestandard/new/"
     form = admin_user.client.get(url).get_data(as_text=True)
     assert 'name="eligible_marital_statuses"' in form and "CERAI MATI" in form
-    data = {
-        "document_number": "Dukcapil/T/400/461/I/2027", "document_date": "2027-01-05",
-        "unit": "Bidang Pelayanan Pendaftaran Penduduk", "eligibility_age": "17",
-        "eligible_marital_statuses": ["2", "3"],
-        "sla_hours": "1", "sla_hours_disrupted": "24", "fee": "0",
-        "complaint_channels": "phone: 081237634471",
-        "service_delivery_text": "A", "internal_management_text": "B",
-        "low_stock_threshold": "40", "complaint_response_days": "5",
-        "uncollected_flag_days": "30",
-    }
+    data = standard_form_data(document_number="Dukcapil/T/400/461/I/2027",
+                              eligible_marital_statuses=["2", "3"])
     bad = admin_user.post(url, dict(data, eligible_marital_statuses=["1"]), token_from=url)
     assert bad.status_code == 200 and current_standard().version == 1
     assert admin_user.post(url, data, token_from=url).status_code == 302
