@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import typing as t
 
+import sqlalchemy as sa
 from flask import (
     Response,
     abort,
@@ -25,6 +26,7 @@ from flask import (
 )
 from flask_admin import expose
 from flask_admin.actions import action
+from flask_admin.contrib.sqla.filters import BaseSQLAFilter
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
@@ -36,6 +38,7 @@ from models import Applicant, Application, DomainError, applications, db, servic
 from models import eligibility as eligibility_rules
 from models.applications import APPLICATION_STATUSES, STATUS_LABELS
 from models.batches import add_to_draft
+from models.queue import printable_condition
 from models.search import application_conditions
 from models.uploads import open_stored, store_image
 
@@ -58,6 +61,24 @@ def public_status_url() -> str:
     from printing.links import status_url
 
     return status_url()
+
+
+class PrintableFilter(BaseSQLAFilter):
+    """Print-ready AND printable today (not waiting for the 17th birthday): the list
+    "add to batch" opens (?flt0_printable=1), by models.queue's rule."""
+
+    def __init__(self) -> None:
+        super().__init__(Application.status, _l("Printable today"),
+                         options=(("1", _l("Yes")),))
+
+    def apply(self, query: t.Any, value: t.Any, alias: t.Any = None) -> t.Any:
+        printable = sa.select(Application.id).join(
+            Applicant, Application.applicant_id == Applicant.id).where(
+            printable_condition())
+        return query.filter(Application.id.in_(printable))
+
+    def operation(self) -> t.Any:
+        return _l("is")
 
 
 class ApplicationView(IndexedSearchMixin, SecuredModelView):
@@ -98,8 +119,14 @@ class ApplicationView(IndexedSearchMixin, SecuredModelView):
         "created_at": _l("Created"),
     }
     column_searchable_list = ("number",)
-    column_filters = ("status", "submitted_at")
+    column_filters = ("status", "submitted_at", PrintableFilter())
     column_choices = {"status": [(s, STATUS_LABELS[s]) for s in APPLICATION_STATUSES]}
+
+    def get_filter_arg(self, index: int, flt: t.Any) -> str:
+        """The printable filter's URL is the same in every language: ?flt0_printable=1."""
+        if isinstance(flt, PrintableFilter):
+            return "printable"
+        return super().get_filter_arg(index, flt)
     column_formatters = {"status": mapping_label(STATUS_LABELS)}
     column_sortable_list = ("submitted_at",)
     form_columns = ("applicant", "f102_complete")

@@ -107,7 +107,7 @@ class PrintBatchView(PrintingModelView):
             "needed": len(batch.applications),
             "available": available_count(),
             "min_reason": MIN_REASON_LENGTH,
-            "add_url": url_for("application.index_view", flt0_status_equals="print_ready")
+            "add_url": url_for("application.index_view", flt0_printable="1")
             if steps.remove else None,
             "step_form": StepForm(formdata=None),
             "remove_form": RemoveForm(formdata=None),

@@ -13,6 +13,7 @@ from markupsafe import Markup
 from forms import show_refusal
 from forms.applications import IntakeForm, NikLookupForm, file_bytes
 from models import DomainError, PermissionDenied, db, intake, residents
+from models.blanks import stock_alert
 from models.permissions import allowed
 from models.uploads import store_document
 
@@ -42,8 +43,12 @@ class IntakeView(SecuredMixin, BaseView):
                                  url=url_for(".index", nik=nik))
         if found is not None and found.applicant is not None:
             form.nik.data = found.applicant.nik
+        # Out of blanks: the counter says so (intake goes on; printing waits).
+        stock = stock_alert()
         return self.render(self.template, lookup=lookup, form=form, nik=nik, found=found,
-                           create_url=create_url)
+                           create_url=create_url,
+                           printing_stock=stock if stock is not None and stock.empty
+                           else None)
 
     @expose("/", methods=("GET", "POST"))
     @requires("application", "create")

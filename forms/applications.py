@@ -21,8 +21,9 @@ from wtforms.validators import Length, Optional, ValidationError
 from wtforms.widgets import Select, html_params
 
 from models import applications, wilayah
-from models.applications import APPLICATION_STATUSES, MIN_REASON_LENGTH, QueueFilters
+from models.applications import APPLICATION_STATUSES, MIN_REASON_LENGTH
 from models.office_time import parse_date
+from models.queue import GROUP_LABELS, GROUPS, QueueFilters, filter_args
 
 from .i18n import TranslatedMeta
 
@@ -193,6 +194,7 @@ class OfficeDateField(DateField):
 def _state_choices() -> list[tuple[str, t.Any]]:
     return ([("", _l("Open (not closed)"))]
             + [(s, applications.STATUS_LABELS[s]) for s in APPLICATION_STATUSES]
+            + [(g, GROUP_LABELS[g]) for g in GROUPS]
             + [("all", _l("All states"))])
 
 
@@ -226,11 +228,4 @@ class QueueFilterForm(FlaskForm):
 
     def args(self, **override: str) -> dict[str, str]:
         """The query string of these filters (with `override`), for the state links."""
-        f = self.filters()
-        values = {
-            "state": f.state, "kecamatan": f.kecamatan,
-            "from": f.date_from.isoformat() if f.date_from else "",
-            "to": f.date_to.isoformat() if f.date_to else "",
-        }
-        values.update(override)
-        return {k: v for k, v in values.items() if v}
+        return filter_args(self.filters(), **override)

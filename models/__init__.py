@@ -19,6 +19,7 @@ from .office_time import utcnow
 from .permissions import PermissionDenied, allowed, require
 from .printers import Printer
 from .residents import Applicant
+from .saved_filters import SavedFilter
 from .service_clock import Disruption
 from .standard import ServiceStandard, current_standard
 from .survey import SurveyResponse
@@ -39,6 +40,7 @@ __all__ = [
     "PermissionDenied",
     "PrintBatch",
     "Printer",
+    "SavedFilter",
     "ServiceStandard",
     "SurveyResponse",
     "User",

@@ -6,19 +6,18 @@ writes the audit entry and commits.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from typing import Any
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
-from sqlalchemy.orm import Mapped, contains_eager, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from . import audit
 from .db import Model, db
 from .eligibility import eligibility
 from .errors import DomainError
-from .office_time import office_midnight, utcnow
+from .office_time import utcnow
 from .permissions import allowed, require
 from .residents import Applicant
 from .transitions import atomic, compare_and_set
@@ -82,6 +81,8 @@ class Application(Model):
 
     __table_args__ = (
         sa.Index("ix_application_status_id", "status", "id"),
+        # The work queue pages each state oldest first.
+        sa.Index("ix_application_status_submitted_at", "status", "submitted_at"),
         sa.CheckConstraint(
             "status IN (" + ", ".join(repr(s) for s in APPLICATION_STATUSES) + ")",
             name="status"),
@@ -297,73 +298,3 @@ def open_applications_of(applicant: Applicant) -> list[Application]:
     return list(db.session.execute(
         sa.select(Application).where(Application.applicant_id == applicant.id,
                                      Application.status.in_(OPEN_STATUSES))).scalars())
-
-
-# ------------------------------------------------------------------ the work queue
-
-QUEUE_LIMIT = 200  # rows on one page of the queue, oldest first
-
-
-@dataclass(frozen=True)
-class QueueFilters:
-    """What the work queue is narrowed to."""
-
-    state: str = ""  # "" = the open states, "all", or one status
-    kecamatan: str = ""  # a dotted district code ("53.11.02") or ""
-    date_from: date | None = None  # submitted on or after this office day
-    date_to: date | None = None  # submitted on or before this office day
-
-
-@dataclass(frozen=True)
-class WorkQueue:
-    rows: list[Application]  # oldest first, at most `limit`
-    more: bool  # rows were cut at the limit
-    limit: int
-    counts: dict[str, int]  # status -> applications under the filters, whatever the state
-
-    @property
-    def open_total(self) -> int:
-        return sum(self.counts.get(s, 0) for s in OPEN_STATUSES)
-
-
-def _queue_conditions(filters: QueueFilters) -> list[Any]:
-    conditions: list[Any] = []
-    if filters.kecamatan:
-        # A range over the village code, which its index can walk.
-        prefix = filters.kecamatan + "."
-        after = prefix[:-1] + chr(ord(prefix[-1]) + 1)
-        conditions += [Applicant.village_code >= prefix, Applicant.village_code < after]
-    if filters.date_from:
-        conditions.append(Application.submitted_at >= office_midnight(filters.date_from))
-    if filters.date_to:
-        conditions.append(Application.submitted_at <
-                          office_midnight(filters.date_to + timedelta(days=1)))
-    return conditions
-
-
-def _state_condition(state: str) -> Any:
-    if state == "all":
-        return sa.true()
-    if state in APPLICATION_STATUSES:
-        return Application.status == state
-    return Application.status.in_(OPEN_STATUSES)
-
-
-def work_queue(user: User, filters: QueueFilters, limit: int | None = None) -> WorkQueue:
-    """The counter's work queue: applications under `filters`, oldest first, with the
-    count per status. Two queries, however many rows."""
-    require(user, "application", "list")
-    limit = QUEUE_LIMIT if limit is None else limit
-    common = _queue_conditions(filters)
-    counts = dict(db.session.execute(
-        sa.select(Application.status, sa.func.count(Application.id))
-        .join(Applicant, Application.applicant_id == Applicant.id)
-        .where(*common).group_by(Application.status)).tuples().all())
-    rows = list(db.session.execute(
-        sa.select(Application)
-        .join(Application.applicant)
-        .options(contains_eager(Application.applicant))
-        .where(_state_condition(filters.state), *common)
-        .order_by(Application.submitted_at.asc(), Application.id.asc())
-        .limit(limit + 1)).scalars())
-    return WorkQueue(rows[:limit], len(rows) > limit, limit, counts)

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from . import audit, numbering
 from .applications import MIN_REASON_LENGTH, Application, check_separation, status_label
-from .blanks import allocate_fifo, available_count, in_check, move_blanks
+from .blanks import allocate_fifo, available_count, in_check, move_blanks, propose_if_empty
 from .cards import Card, issued_data
 from .db import Model, db
 from .eligibility import eligibility
@@ -275,6 +275,19 @@ def print_batch(batch: PrintBatch, actor: User, override_reason: str | None = No
                                       standard=application.standard)
         if not status.may_print:
             raise DomainError(f"{application.number}: {status.reason}")
+    try:
+        cards = _print_cards(batch, actor, applications, seen_available, override_reason)
+    except DomainError:
+        # Too few blanks found: if there are none, the head of division is told.
+        propose_if_empty(actor)
+        raise
+    propose_if_empty(actor)  # this print took the last ones
+    return cards
+
+
+def _print_cards(batch: PrintBatch, actor: User, applications: list[Application],
+                 seen_available: int, override_reason: str | None) -> list[Card]:
+    """print_batch's transaction (see there)."""
     with atomic():
         # First the batch row: on SQLite this takes the write lock, so the blank
         # selection below cannot interleave with another printer's.

@@ -188,6 +188,11 @@ def receive_blanks(receipt: BlankReceipt, actor: User) -> BlankReceipt:
         )
         audit.record(actor, "create", receipt,
                      changes=audit.diff(None, audit.snapshot(receipt)))
+        # Blanks again: an open blank-stock-out disruption ends now, when they are in
+        # the stock (the arrival day's 00:00 may be before the stock ran out).
+        from .service_clock import end_stock_out
+
+        end_stock_out(actor, now)
         db.session.commit()
     except sa.exc.IntegrityError as exc:
         # Checked above, so only a receipt of the same serials or reference recorded
@@ -335,7 +340,17 @@ def write_off(blanks: Iterable[Blank], actor: User, kind: str, reason: str) -> i
     except Exception:
         db.session.rollback()
         raise
+    propose_if_empty(actor)
     return len(blanks)
+
+
+def propose_if_empty(actor: User) -> None:
+    """No blank left: propose a blank-stock-out disruption to the head of division
+    (models.service_clock.propose_stock_out; one open at a time)."""
+    if available_count() == 0:
+        from .service_clock import propose_stock_out
+
+        propose_stock_out(actor)
 
 
 def destroy_spoiled(blanks: Iterable[Blank], actor: User, note: str) -> list[str]:
@@ -379,6 +394,15 @@ class StockAlert:
     low: bool
     available: int
     threshold: int
+
+    @property
+    def empty(self) -> bool:
+        """No blank left: printing waits for the next receipt."""
+        return self.available <= 0
+
+    def short_for(self, needed: int) -> bool:
+        """Fewer blanks than `needed` (a batch's cards)."""
+        return self.available < needed
 
 
 def stock_alert() -> StockAlert | None:

@@ -84,14 +84,24 @@ class Disruption(Model):
                                                      server_default=sa.false())
     confirmed_at: Mapped[datetime | None]
     confirmed_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))
+    # A proposal (blank stock out) the head of division turned down: never in force.
+    dismissed_at: Mapped[datetime | None]
+    dismissed_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))
+    dismissal_reason: Mapped[str | None] = mapped_column(sa.String(255))
 
     reported_by = relationship("User", foreign_keys=[reported_by_id])
     closed_by = relationship("User", foreign_keys=[closed_by_id])
     confirmed_by = relationship("User", foreign_keys=[confirmed_by_id])
+    dismissed_by = relationship("User", foreign_keys=[dismissed_by_id])
 
     __table_args__ = (
         sa.CheckConstraint(
             "kind IN (" + ", ".join(repr(k) for k in DISRUPTION_KINDS) + ")", name="kind"),
+        # One open blank-stock-out at a time: two printers emptying the stock at the
+        # same moment propose one disruption (the second insert loses on this index).
+        sa.Index("uq_disruption_open_stock_out", "kind", unique=True,
+                 sqlite_where=sa.text("kind = 'blank_stock_out' AND ended_at IS NULL"),
+                 postgresql_where=sa.text("kind = 'blank_stock_out' AND ended_at IS NULL")),
     )
 
     @property
@@ -101,7 +111,8 @@ class Disruption(Model):
 
     @property
     def awaiting_confirmation(self) -> bool:
-        return bool(self.needs_confirmation) and self.confirmed_at is None
+        return (bool(self.needs_confirmation) and self.confirmed_at is None
+                and self.dismissed_at is None)
 
     def validate(self, today: date | None = None) -> list[str]:
         if self.kind not in DISRUPTION_KINDS:
@@ -343,6 +354,9 @@ def confirm_disruption(disruption: Disruption, actor: User) -> list[Application]
                              "confirmation.", d=str(disruption)))
     if disruption.confirmed_at is not None:
         raise DomainError(_l("Disruption %(d)s is already confirmed.", d=str(disruption)))
+    if disruption.dismissed_at is not None:
+        raise DomainError(_l("Disruption %(d)s was dismissed: it cannot be confirmed.",
+                             d=str(disruption)))
     try:
         now = utcnow()
         before = audit.snapshot(disruption)
@@ -350,6 +364,7 @@ def confirm_disruption(disruption: Disruption, actor: User) -> list[Application]
         compare_and_set(Disruption, disruption.id, None,
                         Disruption.needs_confirmation == sa.true(),
                         Disruption.confirmed_at.is_(None),
+                        Disruption.dismissed_at.is_(None),
                         confirmed_at=now, confirmed_by_id=actor.id)
         audit.record(actor, "confirm", disruption,
                      changes=audit.diff(before, audit.snapshot(disruption)))
@@ -359,6 +374,144 @@ def confirm_disruption(disruption: Disruption, actor: User) -> list[Application]
         db.session.rollback()
         raise
     return affected
+
+
+def dismiss_disruption(disruption: Disruption, actor: User, reason: str) -> None:
+    """The head of division turns down a disruption awaiting confirmation (e.g. a
+    proposed blank stock out that was a counting error), with the reason: it never
+    extends a clock, and it ends, so the next stock out can be proposed."""
+    require(actor, "disruption", "confirm")
+    reason = (reason or "").strip()
+    if len(reason) < 5:
+        raise DomainError(_l("Write why the disruption is dismissed (at least 5 "
+                             "characters)."), field="reason")
+    if len(reason) > 255:
+        raise DomainError(_l("At most %(n)d characters.", n=255), field="reason")
+    if not disruption.awaiting_confirmation:
+        raise DomainError(_l("Disruption %(d)s is not awaiting confirmation.",
+                             d=str(disruption)))
+    try:
+        now = utcnow()
+        before = audit.snapshot(disruption)
+        compare_and_set(Disruption, disruption.id, None,
+                        Disruption.needs_confirmation == sa.true(),
+                        Disruption.confirmed_at.is_(None),
+                        Disruption.dismissed_at.is_(None),
+                        # closed meanwhile (a blank receipt): lose, keep its end
+                        Disruption.ended_at.is_(None) if disruption.ended_at is None
+                        else Disruption.ended_at == disruption.ended_at,
+                        dismissed_at=now, dismissed_by_id=actor.id,
+                        dismissal_reason=reason,
+                        ended_at=disruption.ended_at or now,
+                        closed_by_id=disruption.closed_by_id or actor.id)
+        audit.record(actor, "dismiss", disruption,
+                     changes=audit.diff(before, audit.snapshot(disruption)))
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        raise
+
+
+def open_disruptions() -> list[Disruption]:
+    """Disruptions not over yet (in force or awaiting the head of division), oldest
+    first: the work queue's banner."""
+    return list(db.session.execute(
+        sa.select(Disruption).where(Disruption.ended_at.is_(None),
+                                    Disruption.dismissed_at.is_(None))
+        .order_by(Disruption.started_at, Disruption.id)).scalars())
+
+
+# ------------------------------------------------------------------ blanks run out
+
+STOCK_OUT = "blank_stock_out"
+
+
+def open_stock_out() -> Disruption | None:
+    """The open blank-stock-out disruption (at most one: a unique index says so)."""
+    return db.session.execute(
+        sa.select(Disruption).where(Disruption.kind == STOCK_OUT,
+                                    Disruption.ended_at.is_(None))).scalar_one_or_none()
+
+
+def propose_stock_out(actor: User, now: datetime | None = None) -> Disruption | None:
+    """The blank stock has reached zero: propose a blank-stock-out disruption to the
+    head of division (it waits for confirmation, like one entered after the fact).
+
+    Called by the operation that found the stock empty (a print, an allocation that
+    found too few blanks, a write-off), in a transaction of its own after that
+    operation's. Only one open at a time: with one already open, or proposed by
+    another officer at the same moment (the unique index refuses the second insert),
+    the open one is returned and nothing is added.
+    """
+    existing = open_stock_out()
+    if existing is not None:
+        return existing
+    now = now or utcnow()
+    disruption = Disruption(
+        kind=STOCK_OUT, started_at=now, reported_at=now, reported_by_id=actor.id,
+        needs_confirmation=True,
+        description=str(_l("Blank stock reached zero: printing waits for the next "
+                           "blank receipt.")))
+    try:
+        db.session.add(disruption)
+        db.session.flush()
+        audit.record(actor, "propose", disruption,
+                     changes=audit.diff(None, audit.snapshot(disruption)))
+        db.session.commit()
+    except sa.exc.IntegrityError:
+        db.session.rollback()  # another officer's proposal won: that one is open
+        return open_stock_out()
+    except Exception:
+        db.session.rollback()
+        raise
+    return disruption
+
+
+def end_stock_out(actor: User, at: datetime) -> Disruption | None:
+    """A blank receipt ends the open blank-stock-out disruption at `at` (within the
+    receipt's own transaction: no commit here). Limits it gave stay; windows that
+    started while it was open get it now, as at any close."""
+    disruption = open_stock_out()
+    if disruption is None:
+        return None
+    at = max(at, disruption.started_at)
+    before = audit.snapshot(disruption)
+    compare_and_set(Disruption, disruption.id, None, Disruption.ended_at.is_(None),
+                    ended_at=at, closed_by_id=actor.id)
+    audit.record(actor, "close", disruption,
+                 changes=audit.diff(before, audit.snapshot(disruption))
+                 | {"note": "blank receipt"})
+    extend_clocks(disruption, actor, at)
+    return disruption
+
+
+# ------------------------------------------------------------------ overdue, in SQL
+
+
+def overdue_condition(now: datetime) -> t.Any:
+    """SQL for "past its deadline and the clock still running" as clock() reads it:
+    the stored deadline passed, not stopped, not closed. While a disruption in force
+    is open, an early recording whose window began during it (no event has stored its
+    longer limit yet: see _running_for) is late only past the disrupted limit."""
+    base = sa.and_(Application.deadline_at < now,
+                   Application.clock_stopped_at.is_(None),
+                   Application.closed_at.is_(None),
+                   Application.status.notin_(("rejected", "cancelled", "handed_over")))
+    running = db.session.execute(
+        sa.select(Disruption.started_at).where(Disruption.ended_at.is_(None), IN_FORCE)
+        .order_by(Disruption.started_at).limit(1)).scalar()
+    if running is None:
+        return base
+    try:
+        standard = current_standard()
+        extra = timedelta(hours=standard.sla_hours_disrupted - standard.sla_hours)
+    except DomainError:
+        return base
+    # Rows without a stored disruption whose deadline falls in the open one are, by
+    # the rules of intake and extend_clocks, exactly the early recordings above.
+    return sa.and_(base, sa.or_(Application.disruption_id.is_not(None),
+                                Application.deadline_at < running,
+                                Application.deadline_at < now - extra))
 
 
 # ------------------------------------------------------------------ reading the clock
