@@ -24,11 +24,13 @@ from models.cards import (
     move_card,
 )
 from models.permissions import allowed
+from models.search import card_conditions
 from models.standard import current_standard
 
 from .base import actor, pdf_response, reads_personal_data, requires
 from .blanks import PrintingModelView, PrintingPage
 from .formatters import mapping_label
+from .search import IndexedSearchMixin
 
 __all__ = ["CardView", "CustodyView"]
 
@@ -41,8 +43,10 @@ def verify_url(code: str) -> str:
     return public_verify_url(code)
 
 
-class CardView(PrintingModelView):
+class CardView(IndexedSearchMixin, PrintingModelView):
     entity = "card"
+    # Flask-Admin shows the search box for a searchable list; card_conditions decides.
+    column_searchable_list = ("status",)
     column_list = ("blank", "application", "status", "printed_at", "storage_location",
                    "handed_over_at")
     column_details_list = ("blank", "application", "batch", "status", "printed_at",
@@ -66,6 +70,12 @@ class CardView(PrintingModelView):
     column_choices = {"status": [(s, CARD_STATUS_LABELS[s]) for s in CARD_STATUSES]}
     column_formatters = {"status": mapping_label(CARD_STATUS_LABELS)}
     details_template = "admin/printing/card_details.html"
+
+    def search_placeholder(self) -> str:
+        return str(_l("Receipt number, NIK, KK, name or serial"))
+
+    def search_conditions(self, search: str) -> list[t.Any]:
+        return card_conditions(search)
 
     def render(self, template: str, **kwargs: t.Any) -> t.Any:
         """The card's page says when the resident was edited after it was printed,

@@ -19,7 +19,7 @@ class CustodySearchForm(FlaskForm):
         csrf = False
 
     q = StringField(_l("Search"), validators=[Optional(), Length(max=60)],
-                    render_kw={"placeholder": _l("Receipt number, NIK, name or serial"),
+                    render_kw={"placeholder": _l("Receipt number, NIK, KK, name or serial"),
                                "type": "search"})
 
 

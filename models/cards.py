@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import re
 import secrets
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -17,12 +16,11 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from . import audit, validation
 from .applications import Application
-from .blanks import Blank, in_check
+from .blanks import in_check
 from .db import Model, db
 from .errors import DomainError
 from .office_time import format_date, office_date, office_today, utcnow
 from .permissions import require
-from .residents import Applicant
 from .transitions import atomic, compare_and_set
 from .users import User
 
@@ -167,19 +165,12 @@ def uncollected(now: datetime | None = None) -> list[tuple[Card, int]]:
 
 def custody(term: str | None = None, now: datetime | None = None) -> list[tuple[Card, int]]:
     """Cards awaiting collection, oldest first, with the days waited; `term` narrows
-    them to a receipt number, NIK, name or blank serial containing it."""
+    them to a receipt number, the resident's NIK or KK (all digits or their start),
+    any words of the name, or a blank serial's start (models/search.py)."""
+    from .search import card_conditions
+
     now = now or utcnow()
-    query = sa.select(Card).where(Card.status == "stored")
-    term = " ".join((term or "").split()).upper()
-    if term:
-        pattern = "%" + re.sub(r"[\\%_]", "", term) + "%"
-        query = (query.join(Application, Card.application_id == Application.id)
-                 .join(Applicant, Application.applicant_id == Applicant.id)
-                 .join(Blank, Card.blank_id == Blank.id)
-                 .where(sa.or_(sa.func.upper(Application.number).like(pattern),
-                               Applicant.nik.like(pattern),
-                               sa.func.upper(Applicant.name).like(pattern),
-                               Blank.serial.like(pattern))))
+    query = sa.select(Card).where(Card.status == "stored", *card_conditions(term))
     cards = db.session.execute(query.order_by(Card.stored_at, Card.id)).scalars().all()
     return [(c, (now - (c.stored_at or now)).days) for c in cards]
 

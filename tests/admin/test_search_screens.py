@@ -1,0 +1,87 @@
+"""Each screen with a search box finds people as the counter types: any words of the
+name in any order, NIK or KK (all digits or the first ones), receipt number (issue 11
+item 1); odd input answers 200 with nothing broken."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from models import db
+from models.batches import confirm_card, print_batch
+from tests.factories import batch_with, print_ready, receive, user_of
+
+NAMES = ("RAMBU ANA TANGGU", "YOEL NGGAU HAMBA", "MARIA TANGGU")
+KKS = ("5311011203100001", "5311022503110002", "5311030101120003")
+
+
+@pytest.fixture
+def people(app):
+    """Three print-ready applications, renamed (the word index follows the edit), with
+    their cards printed and kept in custody."""
+    receive(100, 5)
+    applications = print_ready(app, 3)
+    for application, name, kk in zip(applications, NAMES, KKS, strict=True):
+        application.applicant.name = name
+        application.applicant.kk_number = kk
+    db.session.commit()
+    operator = user_of("printing_operator")
+    for card in print_batch(batch_with(applications), operator):
+        confirm_card(card, operator, True, storage_location="LEMARI A")
+    return applications
+
+
+def shown(client, url: str, search: str, people: list) -> set[str]:
+    """Which of the three residents the screen lists for `search`: by NIK on the
+    applicant list, by receipt number on the others (the search box's own echo left
+    out)."""
+    response = client.get(url, query_string={"search": search, "q": search})
+    assert response.status_code == 200, (url, search)
+    html = re.sub(r"<input[^>]*>|=\"[^\"]*\"", "", response.get_data(as_text=True))
+    return {a.applicant.name for a in people
+            if (a.applicant.nik if url == "/admin/applicant/" else a.number) in html}
+
+
+SCREENS = ("/admin/applicant/", "/admin/application/", "/admin/card/", "/admin/custody/")
+
+
+@pytest.mark.parametrize("url", SCREENS)
+def test_each_screen_searches_by_word_nik_kk_and_receipt(people, printing_operator, url):
+    rambu, yoel, maria = people
+
+    def found(search: str) -> set[str]:
+        return shown(printing_operator.client, url, search, people)
+
+    everyone = set(NAMES)
+    assert found("") == everyone
+    assert found("TANGGU") == {"RAMBU ANA TANGGU", "MARIA TANGGU"}
+    assert found("yoel nggau") == {"YOEL NGGAU HAMBA"}
+    assert found("ana ramb") == {"RAMBU ANA TANGGU"}
+    assert found("tanggu maria") == {"MARIA TANGGU"}
+    assert found("UMBU") == set()  # the name before the edit
+    assert found(yoel.applicant.nik) == {"YOEL NGGAU HAMBA"}
+    assert found(rambu.applicant.nik[:6]) == everyone
+    assert found(KKS[2]) == {"MARIA TANGGU"}
+    assert found(KKS[1][:8]) == {"YOEL NGGAU HAMBA"}
+    if url != "/admin/applicant/":  # residents have no receipt number
+        assert found(maria.number) == {"MARIA TANGGU"}
+        assert found(maria.number.lower()) == {"MARIA TANGGU"}
+        assert found(maria.number[4:]) == {"MARIA TANGGU"}  # without KTP-
+        assert found(maria.number[:10]) == everyone  # KTP-YYMMDD
+        assert found(f"{maria.number} tanggu") == {"MARIA TANGGU"}
+        assert found(f"{maria.number} yoel") == set()
+    else:
+        assert found(maria.number) == set()
+
+
+@pytest.mark.parametrize("search", [
+    '"', '"rambu', "*", "NEAR(rambu ana)", "rambu AND ana", "(rambu", "rambu:* & !ana",
+    "%", "_", "\\", "a" * 5000, "rambu\x07ana", "KTP-%", "KTP-999999-9999",
+    "99999999999999999999999", "\u0661\u0662\u0663",
+])
+def test_odd_searches_answer_in_order(people, printing_operator, search):
+    for url in SCREENS:
+        response = printing_operator.client.get(url, query_string={"search": search,
+                                                                   "q": search})
+        assert response.status_code == 200, (url, search)
