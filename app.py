@@ -14,6 +14,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user, logout_user
 from sqlalchemy import text
 
+import catalogs
 import config as config_module
 from extensions import babel, csrf, login_manager, migrate
 from models import audit, db
@@ -113,8 +114,11 @@ def create_app(config: dict[str, Any] | type | None = None) -> Flask:
     db.init_app(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"),
                      render_as_batch=True, compare_type=True)
+    # A fresh install has no compiled catalogs: make them, or the UI is English.
+    app.config.setdefault("TRANSLATIONS_DIR", str(
+        catalogs.ensure_compiled(ROOT / "translations", app.instance_path)))
     babel.init_app(app, locale_selector=select_locale,
-                   default_translation_directories=str(ROOT / "translations"))
+                   default_translation_directories=app.config["TRANSLATIONS_DIR"])
     csrf.init_app(app)
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
@@ -133,7 +137,9 @@ def create_app(config: dict[str, Any] | type | None = None) -> Flask:
 
     app.register_blueprint(auth_bp)
     app.register_blueprint(public_bp)
-    init_admin(app).csp_nonce_generator = csp_nonce  # Flask-Admin's own <script> tags
+    office_admin = init_admin(app)
+    office_admin.csp_nonce_generator = csp_nonce  # Flask-Admin's own <script> tags
+    office_admin.translations_path = app.config["TRANSLATIONS_DIR"]  # its admin.mo
 
     from cli import register_cli
     from errors import register_error_pages
@@ -141,6 +147,11 @@ def create_app(config: dict[str, Any] | type | None = None) -> Flask:
     register_cli(app)
     register_error_pages(app)
     _register_template_filters(app)
+
+    @app.get("/favicon.ico")
+    def favicon():
+        # Browsers ask for /favicon.ico whatever the <link rel=icon> says.
+        return app.send_static_file("favicon.ico")
 
     @app.get("/healthz")
     def healthz():

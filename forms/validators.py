@@ -80,7 +80,12 @@ def with_field_checks(unbound_field: t.Any) -> t.Any:
     if any(isinstance(v, (AsciiNumber, PlausibleDate)) for v in validators):
         return unbound_field
     kwargs = {**unbound_field.kwargs, "validators": [*first, *validators, *last]}
-    return UnboundField(cls, *unbound_field.args, **kwargs)
+    checked = UnboundField(cls, *unbound_field.args, **kwargs)
+    if issubclass(cls, DateField):
+        from .i18n import office_date  # DD-MM-YYYY whatever the browser's locale
+
+        return office_date(checked)
+    return checked
 
 
 class PlausibleDate:
