@@ -27,11 +27,12 @@ from models.users import RoleGrant
 from .accounts import RoleGrantView, UserView
 from .applications import ApplicationView
 from .audit import AuditEntryView
-from .base import OfficeIndexView, check_declarations, refused
+from .base import check_declarations, refused
 from .batches import PendingBatchesView, PrintBatchView
 from .blanks import BlankReceiptView, BlankView, ReconciliationView, StockView
 from .cards import CardView, CustodyView
 from .complaints import ComplaintView
+from .dashboards import DashboardView, badge_pending_approval
 from .disruptions import DisruptionView
 from .intake import IntakeView
 from .printers import PrinterView
@@ -47,7 +48,7 @@ def init_admin(app: Flask) -> Admin:
     admin = Admin(
         app,
         name="KTP-el Sumba Timur",
-        index_view=OfficeIndexView(name=_l("Home"), url="/admin"),
+        index_view=DashboardView(name=_l("Home"), url="/admin"),
         theme=Bootstrap4Theme(base_template="admin/office_base.html", fluid=True),
         translations_path=str(ROOT_TRANSLATIONS),
     )
@@ -83,6 +84,7 @@ def init_admin(app: Flask) -> Admin:
     admin.add_view(AuditEntryView(AuditEntry, name=_l("Audit log"), category=oversight))
     admin.add_view(UserView(User, name=_l("Users"), category=oversight))
     admin.add_view(RoleGrantView(RoleGrant, name=_l("Role requests"), category=oversight))
+    badge_pending_approval(admin)
     check_declarations(admin)
     # Any refused domain operation, raised anywhere under /admin: one answer.
     app.register_error_handler(DomainError, refused)

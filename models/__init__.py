@@ -12,6 +12,7 @@ from .batches import PrintBatch
 from .blanks import Blank, BlankEvent, BlankReceipt
 from .cards import Card
 from .complaints import Complaint
+from .dashboards import DashboardMonth
 from .db import db
 from .errors import DomainError
 from .evaluations import EvaluationReport
@@ -34,6 +35,7 @@ __all__ = [
     "BlankReceipt",
     "Card",
     "Complaint",
+    "DashboardMonth",
     "Disruption",
     "DomainError",
     "EvaluationReport",
