@@ -34,6 +34,7 @@ from .cards import CardView, CustodyView
 from .complaints import ComplaintView
 from .dashboards import DashboardView, badge_pending_approval
 from .disruptions import DisruptionView
+from .evaluations import EvaluationView
 from .intake import IntakeView
 from .printers import PrinterView
 from .queue import QueueView
@@ -81,6 +82,8 @@ def init_admin(app: Flask) -> Admin:
                                        category=oversight))
     admin.add_view(SurveyResultsView(name=_l("Satisfaction survey"), category=oversight,
                                      endpoint="survey", url="/admin/survey"))
+    admin.add_view(EvaluationView(name=_l("Monthly evaluation"), category=oversight,
+                                  endpoint="evaluations", url="/admin/evaluations"))
     admin.add_view(AuditEntryView(AuditEntry, name=_l("Audit log"), category=oversight))
     admin.add_view(UserView(User, name=_l("Users"), category=oversight))
     admin.add_view(RoleGrantView(RoleGrant, name=_l("Role requests"), category=oversight))
