@@ -46,6 +46,7 @@ from models.permissions import HEAD_OF_DIVISION, PRINTING_OPERATOR, RECORDING_OP
 from models.residents import Applicant
 from models.service_clock import Disruption, close_disruption, open_disruption
 from models.standard import ServiceStandard
+from models.survey import ELEMENTS, submit_response, survey_code
 from models.users import User
 
 from .files import Files
@@ -82,6 +83,24 @@ SPOILED = 0.07
 COLLECTED_SAME_DAY = 0.35
 COLLECTED_LATER = 0.5  # the rest are still waiting in custody
 COLLECTED_BY_FAMILY = 0.15
+# The satisfaction survey: the share of handovers answered at the kiosk, and later by
+# the receipt's QR code; the answers' weights for scores 1-4 (the KTP-el is free, and
+# the waiting room is what residents complain of).
+SURVEY_AT_KIOSK = 0.3
+SURVEY_BY_QR = 0.15
+_USUAL = (1, 6, 30, 18)
+SURVEY_WEIGHTS = {
+    "requirements": _USUAL, "procedure": _USUAL, "time": (3, 14, 28, 10),
+    "fee": (0, 1, 4, 40), "product": _USUAL, "staff_competence": _USUAL,
+    "staff_conduct": (1, 4, 26, 24), "facilities": (4, 18, 25, 8),
+    "complaint_handling": (2, 10, 30, 10),
+}
+SURVEY_SUGGESTIONS = (
+    "Ruang tunggu panas, mohon ditambah kipas angin.",
+    "Pelayanan cepat dan petugas ramah. Terima kasih.",
+    "Mohon informasi jadwal pengambilan dikirim lewat WhatsApp.",
+    "Kursi di ruang tunggu kurang.",
+)
 
 INTAKE_REJECTIONS = (
     "Fotokopi KK tidak sesuai dengan data F-1.02 (nama ayah berbeda); pemohon diminta "
@@ -506,9 +525,37 @@ class History:
         if self.rng.random() < COLLECTED_BY_FAMILY:
             relative = self._relatives.get(applicant.id)
         relation, name = relative or ("self", applicant.name)
-        self.attempt(hand_over, card, self.printer, receiver_name=name, relation=relation,
-                     id_checked=True, authority_letter=relation != "self",
-                     secret=self.cast.secret)
+        done, _card = self.attempt(hand_over, card, self.printer, receiver_name=name,
+                                   relation=relation, id_checked=True,
+                                   authority_letter=relation != "self",
+                                   secret=self.cast.secret)
+        if done:
+            self._schedule_survey(card_id)
+
+    # --- the satisfaction survey ------------------------------------------------------
+
+    def _schedule_survey(self, card_id: int) -> None:
+        """Part of the residents answer the SKM: at the kiosk right after the handover,
+        or later from the receipt's QR code. Drawn from a generator of the card's own,
+        so the survey leaves the history's main sequence as it was."""
+        rng = random.Random(f"skm-{card_id}")
+        roll = rng.random()
+        if roll < SURVEY_AT_KIOSK:
+            moment, channel = self.now + timedelta(minutes=rng.randint(2, 15)), "kiosk"
+        elif roll < SURVEY_AT_KIOSK + SURVEY_BY_QR:
+            moment, channel = self.now + timedelta(hours=rng.randint(2, 60)), "qr"
+        else:
+            return
+        scores = {element: rng.choices((1, 2, 3, 4), weights=SURVEY_WEIGHTS[element])[0]
+                  for element in ELEMENTS}
+        suggestion = rng.choice(SURVEY_SUGGESTIONS) if rng.random() < 0.2 else None
+        self.at(moment, lambda: self._answer_survey(card_id, scores, suggestion, channel))
+
+    def _answer_survey(self, card_id: int, scores: dict[str, int], suggestion: str | None,
+                       channel: str) -> None:
+        card = db.session.get(Card, card_id)
+        self.attempt(submit_response, survey_code(card, self.cast.secret), scores,
+                     secret=self.cast.secret, suggestion=suggestion, channel=channel)
 
     # --- disruption and complaints -----------------------------------------------------
 

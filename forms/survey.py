@@ -10,7 +10,9 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms.fields import DateField, RadioField, StringField, TextAreaField
 from wtforms.validators import InputRequired, Length, Optional, ValidationError
+from wtforms.widgets import TextInput
 
+from models.office_time import DATE_FORMAT, DATE_PATTERN
 from models.survey import ANSWER_LABELS, ELEMENT_QUESTIONS, ELEMENTS, MAX_SUGGESTION, normalize_code
 
 from .i18n import TranslatedMeta
@@ -70,14 +72,23 @@ class SurveyForm(FlaskForm):
 
 
 
+# DD-MM-YYYY as the office writes dates (the ISO form a date picker sends is taken too),
+# in a text input: an <input type=date> shows mm/dd/yyyy on an English browser.
+_TYPED_DATE: dict[str, t.Any] = {
+    "format": [DATE_FORMAT, "%Y-%m-%d"], "widget": TextInput(),
+    "render_kw": {"placeholder": DATE_PATTERN, "inputmode": "numeric", "maxlength": 10,
+                  "autocomplete": "off"},
+}
+
+
 class SurveyPeriodForm(FlaskForm):
     """The results' period (GET, bound to the query string: no CSRF), DD-MM-YYYY."""
 
     class Meta(TranslatedMeta):
         csrf = False
 
-    start = DateField(_l("From"), validators=[Optional()])
-    end = DateField(_l("to"), validators=[Optional()])
+    start = DateField(_l("From"), validators=[Optional()], **_TYPED_DATE)
+    end = DateField(_l("to"), validators=[Optional()], **_TYPED_DATE)
 
     def period(self, default: tuple[date, date]) -> tuple[date, date]:
         """The dates asked for; a date missing or not understood keeps its default."""
