@@ -12,7 +12,8 @@ from flask_admin.actions import action
 from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 
-from forms.disruptions import ConfirmDisruptionForm, DisruptionForm
+from forms import show_refusal
+from forms.disruptions import ConfirmDisruptionForm, DismissDisruptionForm, DisruptionForm
 from models import DomainError, db
 from models.office_time import format_datetime
 from models.permissions import PermissionDenied
@@ -22,6 +23,7 @@ from models.service_clock import (
     Disruption,
     close_disruption,
     confirm_disruption,
+    dismiss_disruption,
     may_confirm,
     open_disruption,
 )
@@ -34,6 +36,14 @@ def _confirmation(view: t.Any, context: t.Any, model: Disruption, name: str) -> 
     """Whether the disruption extends clocks: as reported, confirmed, or waiting."""
     if not model.needs_confirmation:
         return str(_l("Reported as it happened"))
+    if model.dismissed_at is not None:
+        who = model.dismissed_by.full_name if model.dismissed_by else ""
+        return str(_l("Dismissed by %(who)s at %(at)s: %(why)s", who=who,
+                      at=format_datetime(model.dismissed_at, zone_label=True),
+                      why=model.dismissal_reason or ""))
+    if model.confirmed_at is None and model.kind == "blank_stock_out":
+        return str(_l("Proposed when the blank stock reached zero: awaiting the head of "
+                      "division"))
     if model.confirmed_at is None:
         return str(_l("Entered after the fact: awaiting the head of division"))
     who = model.confirmed_by.full_name if model.confirmed_by else ""
@@ -78,6 +88,7 @@ class DisruptionView(SecuredModelView):
         if template == self.details_template and model is not None:
             kwargs["may_confirm"] = may_confirm(actor(), model)
             kwargs["confirm_form"] = ConfirmDisruptionForm(formdata=None)
+            kwargs.setdefault("dismiss_form", DismissDisruptionForm(formdata=None))
             kwargs["confirmation"] = _confirmation(self, None, model, "needs_confirmation")
         return super().render(template, **kwargs)
 
@@ -95,6 +106,33 @@ class DisruptionView(SecuredModelView):
                            "Disruption confirmed: %(num)d applications now have the longer "
                            "service time.", len(affected)), "success")
         return redirect(url_for(".details_view", id=disruption.id))
+
+    @expose("/dismiss/", methods=("POST",))
+    @requires("disruption", "confirm")
+    def dismiss_view(self) -> t.Any:
+        """The head of division turns a proposal down, with the reason."""
+        disruption = self.get_one(request.args.get("id", ""))
+        if disruption is None:
+            abort(404)
+        form = DismissDisruptionForm()
+        if form.validate_on_submit():
+            try:
+                dismiss_disruption(disruption, actor(), form.reason.data or "")
+            except PermissionDenied:
+                raise
+            except DomainError as exc:
+                if exc.field != "reason":
+                    raise  # the app-level handler: message, back to the page
+                db.session.rollback()
+                show_refusal(form, exc)
+            else:
+                flash(_l("Disruption dismissed: it extends no service clock."), "success")
+                return redirect(url_for(".details_view", id=disruption.id))
+        db.session.refresh(disruption)
+        return self.render(self.details_template, model=disruption,
+                           details_columns=self._details_columns,
+                           get_value=self.get_detail_value,
+                           return_url=self.get_url(".index_view"), dismiss_form=form)
 
     # The list actions are the matrix actions ("disruption", "close" | "confirm"). They
     # work row by row: one row refused (already closed, just processed by someone else)

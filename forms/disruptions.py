@@ -78,3 +78,14 @@ class ConfirmDisruptionForm(FlaskForm):
     """The head of division confirms a disruption entered after the fact."""
 
     Meta = TranslatedMeta
+
+
+class DismissDisruptionForm(FlaskForm):
+    """The head of division turns down a disruption awaiting confirmation (e.g. a
+    proposed blank stock out), with the reason."""
+
+    Meta = TranslatedMeta
+
+    reason = StringField(_l("Reason for dismissing (at least 5 characters)"),
+                         id="dismiss_reason", validators=[Length(max=255)],
+                         render_kw={"minlength": 5, "maxlength": 255})
