@@ -15,6 +15,7 @@ from models import (
     BlankReceipt,
     Card,
     Complaint,
+    DestructionReport,
     Disruption,
     DomainError,
     PrintBatch,
@@ -29,7 +30,13 @@ from .applications import ApplicationView
 from .audit import AuditEntryView
 from .base import check_declarations, refused
 from .batches import PendingBatchesView, PrintBatchView
-from .blanks import BlankReceiptView, BlankView, ReconciliationView, StockView
+from .blanks import (
+    BlankReceiptView,
+    BlankView,
+    DestructionReportView,
+    ReconciliationView,
+    StockView,
+)
 from .cards import CardView, CustodyView
 from .complaints import ComplaintView
 from .dashboards import DashboardView, badge_pending_approval
@@ -77,6 +84,9 @@ def init_admin(app: Flask) -> Admin:
     admin.add_view(BlankReceiptView(BlankReceipt, name=_l("Blank receipts"), category=stock))
     admin.add_view(ReconciliationView(name=_l("Stock reconciliation"), category=stock,
                                       endpoint="reconciliation", url="/admin/reconciliation"))
+    admin.add_view(DestructionReportView(DestructionReport, name=_l("Destruction reports"),
+                                         category=stock, endpoint="destructionreport",
+                                         url="/admin/destruction-report"))
     admin.add_view(PrinterView(Printer, name=_l("Printers"), category=stock))
     admin.add_view(ServiceStandardView(ServiceStandard, name=_l("Service standard"),
                                        category=oversight))

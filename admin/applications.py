@@ -43,6 +43,7 @@ from models.search import application_conditions
 from models.uploads import open_stored, store_image
 
 from .base import SecuredModelView, actor, pdf_response, requires
+from .cards import handover_receipt_url
 from .formatters import mapping_label
 from .search import IndexedSearchMixin, NikAjaxLoader
 
@@ -183,6 +184,7 @@ class ApplicationView(IndexedSearchMixin, SecuredModelView):
             "files": files,
             "receipt_url": url_for(".receipt_view", id=application.id)
             if application.submitted_at else None,
+            "handover_receipt_url": handover_receipt_url(application, user),
         }
 
     # ---- helpers

@@ -16,6 +16,7 @@ from flask import Response, abort, current_app, flash, redirect, request, url_fo
 from flask_admin import expose
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from markupsafe import Markup
 
 from forms.batches import ConfirmForm, DecideForm, PrintForm, RemoveForm, RenderForm, StepForm
 from models import Application, Card, DomainError, PrintBatch, audit, db
@@ -28,26 +29,63 @@ from models.batches import (
     batch_status_label,
     batch_steps,
     confirm_card,
-    create_batch,
     decide_batch,
     pending_batches,
     print_batch,
     remove_from_batch,
+    returned_applications,
     submit_batch,
 )
 from models.blanks import available_count
-from models.cards import CARD_STATUS_LABELS
+from models.cards import CARD_STATUS_LABELS, card_issued_data, issued_data
+from models.permissions import allowed
 from models.printers import Printer, active_printer, active_printers
+from models.residents import masked_nik
 
 from .base import actor, pdf_response, reads_personal_data, requires
 from .blanks import PrintingModelView, PrintingPage, store_document_pdf, stored_pdf_response
-from .formatters import mapping_label
 
 __all__ = ["PendingBatchesView", "PrintBatchView"]
 
 
 def batch_pdf_rel(batch: PrintBatch) -> str:
     return f"batches/{batch.number}.pdf"
+
+
+def status_with_note(view: t.Any, context: t.Any, model: PrintBatch, name: str) -> t.Any:
+    """The batch's status; a rejected one with the head of division's note, so its
+    operator reads why in the list."""
+    label = batch_status_label(model.status)
+    if model.status == "rejected" and model.decision_note:
+        return Markup('<span data-testid="rejected-note">{}</span>').format(
+            _("Rejected: %(note)s", note=model.decision_note))
+    return label
+
+
+def item_rows(batch: PrintBatch, user: t.Any) -> list[dict[str, t.Any]]:
+    """Each application of the batch with what the approver checks without leaving the
+    page: its page, its photo (the protected, audited file route) and the data that
+    will be printed (as printed, once there is a card), NIK masked."""
+    may_open = allowed(user, "application", "view")
+    printed = {c.application_id: c for c in batch_cards(batch)}
+    rows = []
+    for application in sorted(batch.applications, key=lambda a: a.number):
+        card = printed.get(application.id)
+        face = card_issued_data(card) if card is not None else issued_data(application)
+        address = ", ".join(part for part in (
+            face.get("address"), f"RT/RW {face['rt_rw']}" if face.get("rt_rw") else None,
+            face.get("village"), face.get("district")) if part)
+        rows.append({
+            "application": application,
+            "url": url_for("application.details_view", id=application.id)
+            if may_open else None,
+            "photo_url": url_for("application.file_view", kind="photo", id=application.id)
+            if may_open and application.photo_path else None,
+            "name": face.get("name") or "", "nik": masked_nik(face.get("nik")),
+            "birth": face.get("birth") or "", "sex": face.get("sex") or "",
+            "address": address,
+        })
+    return rows
 
 
 def flash_errors(form: t.Any) -> None:
@@ -76,8 +114,11 @@ class PrintBatchView(PrintingModelView):
     }
     column_filters = ("status",)
     column_choices = {"status": [(s, BATCH_STATUS_LABELS[s]) for s in BATCH_STATUSES]}
-    column_formatters = {"status": mapping_label(BATCH_STATUS_LABELS)}
+    column_formatters = {"status": status_with_note}
     form_columns = ()
+    # Batches are made only by "add to batch" on print-ready applications (the
+    # application list and the queue), never by a generic form.
+    can_create = False
 
     # ---- the batch page
 
@@ -87,7 +128,8 @@ class PrintBatchView(PrintingModelView):
         return super().render(template, **kwargs)
 
     def batch_context(self, batch: PrintBatch) -> dict[str, t.Any]:
-        steps = batch_steps(actor(), batch)
+        user = actor()
+        steps = batch_steps(user, batch)
         printers = active_printers() if steps.printers else []
         print_form = PrintForm(formdata=None)
         print_form.set_printers(printers)
@@ -96,14 +138,22 @@ class PrintBatchView(PrintingModelView):
             "(at least %(n)d characters)", n=MIN_REASON_LENGTH)
         render_form = RenderForm(formdata=None)
         render_form.set_printers(printers, calibration=False)
+        may_open = allowed(user, "application", "view")
+        items = item_rows(batch, user)
         return {
             "batch_status": batch_status_label(batch.status),
             "applications": sorted(batch.applications, key=lambda a: a.number),
+            "items": items,
+            "item_of": {i["application"].id: i for i in items},
+            "returned": returned_applications(batch),
+            "may_open_application": may_open,
             "cards": batch_cards(batch),
             "card_labels": CARD_STATUS_LABELS,
             "app_labels": STATUS_LABELS,
             "steps": steps,
             "printers": printers,
+            "add_printer_url": url_for("printer.create_view")
+            if allowed(user, "printer", "create") else None,
             "needed": len(batch.applications),
             "available": available_count(),
             "min_reason": MIN_REASON_LENGTH,
@@ -117,12 +167,11 @@ class PrintBatchView(PrintingModelView):
             "confirm_form": ConfirmForm(formdata=None),
         }
 
-    # Creating a batch is a domain operation (number, audit), not a generic insert.
-    def create_model(self, form: t.Any) -> t.Any:
-        return create_batch(actor())
-
-    def get_save_return_url(self, model: t.Any, is_created: bool = False) -> str:
-        return url_for(".details_view", id=model.id)
+    @expose("/new/", methods=("GET", "POST"))
+    @requires("print_batch", "create")
+    def create_view(self) -> t.Any:
+        """The generic create form is gone: a batch is opened by "add to batch"."""
+        abort(404)
 
     # ---- helpers of the steps
 

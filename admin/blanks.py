@@ -9,7 +9,6 @@ and the stored documents (PDFs kept under DOCUMENT_FOLDER).
 from __future__ import annotations
 
 import calendar
-import re
 import typing as t
 from datetime import date, datetime
 from pathlib import Path
@@ -27,20 +26,24 @@ from wtforms.validators import DataRequired, NumberRange
 from forms import show_refusal
 from forms.blanks import DestructionForm, PeriodForm, WriteOffForm
 from forms.validators import NotInFuture
-from models import Blank, DomainError, db, utcnow
+from models import Blank, DomainError, audit, db
 from models.applications import MIN_REASON_LENGTH
 from models.blanks import (
     BLANK_STATUS_LABELS,
     BLANK_STATUSES,
     WRITE_OFF_KINDS,
-    destroy_spoiled,
+    DestructionReport,
+    attach_report_pdf,
+    destroy_with_report,
     receive_blanks,
     reconcile,
+    report_blanks,
+    report_file_intact,
     stock_alert,
     stock_counts,
     write_off,
 )
-from models.office_time import format_datetime, office_today
+from models.office_time import format_datetime, office_date, office_today
 from models.permissions import allowed
 from models.uploads import open_stored
 
@@ -48,10 +51,8 @@ from .base import SecuredMixin, SecuredModelView, actor, pdf_response, requires
 from .formatters import mapping_label
 from .search import IndexedSearchMixin, prefix_range
 
-__all__ = ["BlankReceiptView", "BlankView", "PrintingPage", "PrintingScreen",
-           "ReconciliationView", "StockView"]
-
-PDF_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,80}\.pdf$")
+__all__ = ["BlankReceiptView", "BlankView", "DestructionReportView", "PrintingPage",
+           "PrintingScreen", "ReconciliationView", "StockView"]
 
 
 # ------------------------------------------------------------------ shared by printing
@@ -174,23 +175,22 @@ class BlankView(IndexedSearchMixin, PrintingModelView):
         self._destroy(self.scoped_records(ids), _("Destruction of spoiled blanks"))
 
     def _destroy(self, blanks: list[Blank], note: str) -> None:
-        """Destroy (the domain checks they are spoiled), then make the berita acara."""
-        blanks = sorted(blanks, key=lambda b: b.serial)
+        """Destroy (the domain checks they are spoiled and numbers the berita acara),
+        then make and keep its PDF."""
         user = actor()
-        serials = destroy_spoiled(blanks, user, note)
-        flash(_("%(n)d spoiled blank(s) destroyed.", n=len(serials)), "success")
+        report = destroy_with_report(blanks, user, note)
+        flash(_("%(n)d spoiled blank(s) destroyed: berita acara %(number)s.",
+                n=report.count, number=report.number), "success")
         try:
-            from printing.documents import render_destruction_report
-
-            pdf = render_destruction_report(blanks, user.full_name, note, office_today())
-            name = f"BA-{utcnow():%Y%m%d-%H%M%S}-{serials[0]}.pdf"
-            store_document_pdf(f"destruction/{name}", pdf)
+            store_destruction_report(report)
         except Exception:  # the blanks are destroyed; the report can be made again
-            current_app.logger.exception("destruction report for %s failed", serials)
-            flash(_("The destruction report could not be made."), "danger")
+            db.session.rollback()
+            current_app.logger.exception("destruction report %s failed", report.number)
+            flash(_("The destruction report could not be made: open it from the list of "
+                    "destruction reports to make it again."), "danger")
             return
         flash(Markup('<a class="alert-link" href="{}" data-testid="destruction-report">{}'
-                     '</a>').format(url_for(".destruction_report_view", file=name),
+                     '</a>').format(url_for("destructionreport.pdf_view", id=report.id),
                                     _("Download the destruction report (berita acara)")),
               "success")
 
@@ -209,14 +209,6 @@ class BlankView(IndexedSearchMixin, PrintingModelView):
                 return redirect(url_for(".index_view", flt0_status_equals="destroyed"))
         return self.render("admin/printing/destroy.html", form=form)
 
-    @expose("/destruction-report/")
-    @requires("blank", "destroy")
-    def destruction_report_view(self) -> Response:
-        name = request.args.get("file", "")
-        if not PDF_NAME.match(name):
-            abort(404)
-        return stored_pdf_response(f"destruction/{name}", f"berita-acara-{name}")
-
     @expose("/write-off/", methods=("GET", "POST"))
     @requires("blank", "destroy")
     def write_off_view(self) -> t.Any:
@@ -234,6 +226,89 @@ class BlankView(IndexedSearchMixin, PrintingModelView):
                 return redirect(url_for(".index_view"))
         form.reason.label.text = _("Reason (at least %(n)d characters)", n=MIN_REASON_LENGTH)
         return self.render("admin/printing/write_off.html", form=form)
+
+
+# ------------------------------------------------------------------ destruction reports
+
+
+def destruction_pdf_rel(report: DestructionReport) -> str:
+    return f"destruction/{report.number}.pdf"
+
+
+def store_destruction_report(report: DestructionReport) -> None:
+    """Render the berita acara from what the report recorded (its blanks, note, day
+    and officer), keep it under DOCUMENT_FOLDER and record its sha256."""
+    from printing.documents import render_destruction_report
+
+    by = report.by.full_name if report.by else ""
+    pdf = render_destruction_report(report_blanks(report), by, report.reason or "",
+                                    office_date(report.at), number=report.number)
+    rel = destruction_pdf_rel(report)
+    attach_report_pdf(report, actor(), rel, store_document_pdf(rel, pdf))
+
+
+def _report_link(view: t.Any, context: t.Any, model: DestructionReport, name: str) -> Markup:
+    return Markup('<a href="{}" data-testid="report-pdf-{}">{}</a>').format(
+        url_for("destructionreport.pdf_view", id=model.id), model.id, _("PDF"))
+
+
+class DestructionReportView(PrintingModelView):
+    """The berita acara of destroyed blanks, newest first, each re-downloadable; the
+    stored file is checked against its sha256 on every download."""
+
+    entity = "destruction_report"  # read only: the matrix grants list and view
+    column_list = ("number", "at", "by", "count", "reason", "pdf")
+    column_details_list = ("number", "at", "by", "count", "serials", "reason", "pdf_sha256",
+                           "pdf")
+    column_export_list = ("number", "at", "count", "reason", "pdf_sha256")
+    column_labels = {
+        "number": _l("Number"), "at": _l("Destroyed at"), "by": _l("Destroyed by"),
+        "count": _l("Blanks"), "serials": _l("Serials"), "reason": _l("Note"),
+        "pdf_sha256": _l("PDF SHA-256"), "pdf": _l("Berita acara"),
+    }
+    column_filters = ("at",)
+    column_searchable_list = ("number",)
+    column_default_sort = ("id", True)
+    column_formatters = {
+        "pdf": _report_link,
+        "serials": lambda v, c, m, n: ", ".join(m.serials or []),
+    }
+
+    @expose("/pdf/")
+    @requires("destruction_report", "view")
+    def pdf_view(self) -> Response:
+        from models.validation import parse_id
+
+        key = parse_id(request.args.get("id"))
+        report = db.session.get(DestructionReport, key) if key is not None else None
+        if report is None:
+            abort(404)
+        user = actor()
+        if not report.pdf_path:  # making it failed at destruction: make it now
+            if not allowed(user, "blank", "destroy"):
+                flash(_("The PDF of berita acara %(n)s has not been made yet: the head of "
+                        "division can make it from this list.", n=report.number), "warning")
+                return redirect(url_for(".index_view"))
+            store_destruction_report(report)
+        try:
+            path = open_stored(Path(current_app.config["DOCUMENT_FOLDER"]),
+                               report.pdf_path or "")
+            data = path.read_bytes()
+        except (DomainError, OSError):
+            data = None
+        if data is None or not report_file_intact(report, data):
+            audit.record_now(user, "pdf_mismatch", obj=report,
+                             changes={"sha256": report.pdf_sha256,
+                                      "missing": data is None})
+            flash(_("The stored file of berita acara %(n)s no longer matches the checksum "
+                    "recorded when it was made (SHA-256 %(h)s): it has been changed or "
+                    "removed, so it is not served. Report this to the head of division.",
+                    n=report.number, h=report.pdf_sha256 or "-"), "danger")
+            return redirect(url_for(".index_view"))
+        audit.record_now(user, "download_pdf", obj=report,
+                         changes={"sha256": report.pdf_sha256})
+        return stored_pdf_response(report.pdf_path or "",
+                                   f"berita-acara-{report.number}.pdf")
 
 
 # ------------------------------------------------------------------ stock, reconciliation

@@ -4,8 +4,9 @@ search, move to another place, hand over to the resident, the handover receipt."
 from __future__ import annotations
 
 import typing as t
+from pathlib import Path
 
-from flask import Response, abort, current_app, flash, redirect, request, url_for
+from flask import Response, abort, current_app, flash, redirect, request, send_file, url_for
 from flask_admin import expose
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -18,14 +19,18 @@ from models import whatsapp as wa
 from models.cards import (
     CARD_STATUS_LABELS,
     CARD_STATUSES,
+    card_issued_data,
     changes_since_issue,
     custody,
     hand_over,
+    handed_over_card,
     move_card,
 )
 from models.permissions import allowed
+from models.residents import masked_nik
 from models.search import card_conditions
 from models.standard import current_standard
+from models.uploads import open_stored
 
 from .base import actor, pdf_response, reads_personal_data, requires
 from .blanks import PrintingModelView, PrintingPage
@@ -34,6 +39,8 @@ from .search import IndexedSearchMixin
 
 __all__ = ["CardView", "CustodyView"]
 
+PHOTO_TYPES = {"jpg": "image/jpeg", "jpeg": "image/jpeg", "png": "image/png"}
+
 
 def verify_url(code: str) -> str:
     """What a handover receipt's QR code opens: the public verification page at the
@@ -41,6 +48,17 @@ def verify_url(code: str) -> str:
     from printing.links import verify_url as public_verify_url
 
     return public_verify_url(code)
+
+
+def handover_receipt_url(application: t.Any, user: t.Any) -> str | None:
+    """Where the application's handover receipt is (re)printed, for a user who may
+    read cards; None before its card was handed over."""
+    if not allowed(user, "card", "view"):
+        return None
+    card = handed_over_card(application)
+    if card is None or not card.verification_code:
+        return None
+    return url_for("custody.receipt_view", id=card.id)
 
 
 class CardView(IndexedSearchMixin, PrintingModelView):
@@ -81,7 +99,11 @@ class CardView(IndexedSearchMixin, PrintingModelView):
         """The card's page says when the resident was edited after it was printed,
         and what the card says differently from the data now."""
         if template == self.details_template and kwargs.get("model") is not None:
-            kwargs["issue_changes"] = changes_since_issue(kwargs["model"])
+            card = kwargs["model"]
+            kwargs["issue_changes"] = changes_since_issue(card)
+            kwargs["receipt_url"] = (url_for("custody.receipt_view", id=card.id)
+                                     if card.status == "handed_over"
+                                     and card.verification_code else None)
         return super().render(template, **kwargs)
 
 
@@ -167,11 +189,41 @@ class CustodyView(PrintingPage):
                         url_for(".receipt_view", id=card.id), _("Print handover receipt")),
                     "success")
                 return redirect(url_for(".index"))
-        return self.render("admin/printing/handover.html", card=card, form=form)
+        photo_url = (url_for(".photo_view", id=card.id)
+                     if card_issued_data(card).get("photo") else None)
+        return self.render("admin/printing/handover.html", card=card, form=form,
+                           photo_url=photo_url, masked_nik=masked_nik)
+
+    @expose("/photo/")
+    @requires("card", "hand_over")
+    @reads_personal_data("card")
+    def photo_view(self) -> Response:
+        """The photo printed on the card, to compare with the person at the counter
+        (the photo as issued, whatever was recorded since)."""
+        card = self._card()
+        rel = card_issued_data(card).get("photo")
+        if not rel:
+            abort(404)
+        try:
+            path = open_stored(Path(current_app.config["UPLOAD_FOLDER"]), rel)
+        except DomainError:
+            abort(404)
+        mimetype = PHOTO_TYPES.get(path.suffix.lstrip(".").lower())
+        if mimetype is None or not path.is_file():
+            abort(404)
+        response = send_file(path, mimetype=mimetype, as_attachment=True,
+                             download_name=f"foto-{card.application.number}{path.suffix}",
+                             max_age=0)
+        response.headers["X-Content-Type-Options"] = "nosniff"
+        response.headers["Cache-Control"] = "no-store"
+        return response
 
     @expose("/receipt/")
     @requires("card", "view")
+    @reads_personal_data("card")  # a document reading: audited like the card's page
     def receipt_view(self) -> Response:
+        """The handover receipt, (re)printed from what was issued (Card.printed_data)
+        and the handover as recorded: the same document whenever it is printed."""
         card = self._card()
         if card.status != "handed_over" or not card.verification_code:
             abort(404)

@@ -9,7 +9,7 @@ from . import statistics as statistics  # registers the period figures' indexes
 from .applications import Application
 from .audit import AuditEntry
 from .batches import PrintBatch
-from .blanks import Blank, BlankEvent, BlankReceipt
+from .blanks import Blank, BlankEvent, BlankReceipt, DestructionReport
 from .cards import Card
 from .complaints import Complaint
 from .dashboards import DashboardMonth
@@ -36,6 +36,7 @@ __all__ = [
     "Card",
     "Complaint",
     "DashboardMonth",
+    "DestructionReport",
     "Disruption",
     "DomainError",
     "EvaluationReport",

@@ -246,12 +246,35 @@ def decide_batch(batch: PrintBatch, actor: User, approve: bool, note: str | None
                         status="approved" if approve else "rejected",
                         approved_by_id=actor.id, approved_at=utcnow(),
                         decision_note=note or None)
+        changes = audit.diff(before, audit.snapshot(batch))
         if not approve:
-            compare_and_set(Application, _in_batch(batch), "batched",
+            returned = _in_batch(batch)
+            compare_and_set(Application, returned, "batched",
                             Application.print_batch_id == batch.id,
                             status="print_ready", print_batch_id=None)
-        audit.record(actor, "approve" if approve else "reject", batch,
-                     changes=audit.diff(before, audit.snapshot(batch)))
+            # The batch no longer holds them: the rejection keeps which it returned.
+            changes["returned_applications"] = returned
+        audit.record(actor, "approve" if approve else "reject", batch, changes=changes)
+
+
+def returned_applications(batch: PrintBatch) -> list[Application]:
+    """The applications a rejected batch returned to print-ready (as its rejection
+    recorded them), by receipt number."""
+    if batch.status != "rejected":
+        return []
+    changes = db.session.execute(
+        sa.select(audit.AuditEntry.changes).where(
+            audit.AuditEntry.object_type == "print_batch",
+            audit.AuditEntry.object_id == str(batch.id),
+            audit.AuditEntry.action == "reject")
+        .order_by(audit.AuditEntry.id.desc()).limit(1)).scalar()
+    ids = [i for i in (changes or {}).get("returned_applications", [])
+           if isinstance(i, int)]
+    if not ids:
+        return []
+    return list(db.session.execute(
+        sa.select(Application).where(Application.id.in_(ids))
+        .order_by(Application.number)).scalars())
 
 
 def print_batch(batch: PrintBatch, actor: User, override_reason: str | None = None,

@@ -19,7 +19,7 @@ from .errors import DomainError
 from .office_time import office_day_range, office_today, to_utc, utcnow
 from .permissions import require
 from .standard import current_standard
-from .transitions import JustProcessed, compare_and_set
+from .transitions import JustProcessed, atomic, compare_and_set
 from .users import User
 
 BLANK_STATUSES = ("available", "reserved", "used", "spoiled", "lost", "returned", "destroyed")
@@ -353,8 +353,41 @@ def propose_if_empty(actor: User) -> None:
         propose_stock_out(actor)
 
 
+class DestructionReport(Model):
+    """A berita acara pemusnahan: which spoiled blanks were destroyed, when, by whom
+    and why, numbered BAP-YYMM-NNNN per office month, and the PDF made of it (kept
+    under DOCUMENT_FOLDER with its sha256, so a changed file is noticed)."""
+
+    __tablename__ = "destruction_report"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    number: Mapped[str] = mapped_column(sa.String(20), unique=True)
+    at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))
+    serials: Mapped[list] = mapped_column(sa.JSON)
+    count: Mapped[int]
+    reason: Mapped[str | None] = mapped_column(sa.String(255))
+    pdf_path: Mapped[str | None] = mapped_column(sa.String(255))
+    pdf_sha256: Mapped[str | None] = mapped_column(sa.String(64))
+
+    by = relationship("User")
+
+    __table_args__ = (sa.CheckConstraint("count > 0", name="count"),)
+
+    def __str__(self) -> str:
+        return self.number
+
+
 def destroy_spoiled(blanks: Iterable[Blank], actor: User, note: str) -> list[str]:
     """Destroy spoiled blanks (berita acara pemusnahan); returns their serials."""
+    return list(destroy_with_report(blanks, actor, note).serials)
+
+
+def destroy_with_report(blanks: Iterable[Blank], actor: User, note: str
+                        ) -> DestructionReport:
+    """Destroy spoiled blanks and number their berita acara, in one transaction."""
+    from .numbering import DESTRUCTION, month_number
+
     require(actor, "blank", "destroy")
     blanks = sorted(blanks, key=lambda b: b.serial)
     if not blanks:
@@ -364,16 +397,48 @@ def destroy_spoiled(blanks: Iterable[Blank], actor: User, note: str) -> list[str
         raise DomainError(_l("Only spoiled blanks can be destroyed: %(s)s.",
                              s=", ".join(bad[:10])))
     serials = [b.serial for b in blanks]
+    reason = (note or "").strip()[:255]
     try:
-        move_blanks(blanks, "spoiled", "destroyed", "destroyed", actor,
-                    (note or "").strip()[:255])
+        now = utcnow()
+        move_blanks(blanks, "spoiled", "destroyed", "destroyed", actor, reason, at=now)
+        report = DestructionReport(
+            number=month_number(DestructionReport.number, DESTRUCTION), at=now,
+            by_id=actor.id, serials=serials, count=len(serials), reason=reason or None)
+        db.session.add(report)
+        db.session.flush()
         audit.record(actor, "destroy", object_type="blank",
-                     changes={"serials": serials, "note": note})
+                     changes={"serials": serials, "note": note, "report": report.number})
         db.session.commit()
     except Exception:
         db.session.rollback()
         raise
-    return serials
+    return report
+
+
+def report_blanks(report: DestructionReport) -> list[Blank]:
+    """The blanks a berita acara lists, by serial."""
+    return list(db.session.execute(
+        sa.select(Blank).where(Blank.serial.in_(list(report.serials)))
+        .order_by(Blank.serial)).scalars())
+
+
+def attach_report_pdf(report: DestructionReport, actor: User, rel: str,
+                      sha256: str) -> None:
+    """Record where the berita acara's PDF is kept and its sha256 (once: a stored
+    report is never replaced, so its checksum keeps meaning something)."""
+    require(actor, "blank", "destroy")
+    with atomic():
+        compare_and_set(DestructionReport, report.id, None,
+                        DestructionReport.pdf_path.is_(None), pdf_path=rel,
+                        pdf_sha256=sha256)
+        audit.record(actor, "store_pdf", report, changes={"sha256": sha256})
+
+
+def report_file_intact(report: DestructionReport, data: bytes) -> bool:
+    """Is `data` the file stored for this report (its recorded sha256)?"""
+    import hashlib
+
+    return bool(report.pdf_sha256) and hashlib.sha256(data).hexdigest() == report.pdf_sha256
 
 
 def available_count() -> int:

@@ -289,3 +289,12 @@ def changes_since_issue(card: Card) -> list[IssueChange]:
     return [IssueChange(field, str(ISSUED_FIELD_LABELS[field]),
                         _shown(field, issued.get(field)), _shown(field, live.get(field)))
             for field in PERSONAL_FIELDS if issued.get(field) != live.get(field)]
+
+
+def handed_over_card(application: Application) -> Card | None:
+    """The card of `application` that was handed over (the one its handover receipt
+    is about), if any."""
+    return db.session.execute(
+        sa.select(Card).where(Card.application_id == application.id,
+                              Card.status == "handed_over")
+        .order_by(Card.id.desc()).limit(1)).scalar_one_or_none()

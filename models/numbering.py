@@ -1,5 +1,6 @@
 """Human-readable numbers: receipts (KTP-YYMMDD-NNNN), print batches (CTK-YYMMDD-NNN),
-complaint tickets (ADU-YYMM-NNNN, numbered per month), and unguessable codes. Days and
+complaint tickets (ADU-YYMM-NNNN, numbered per month), destruction reports
+(BAP-YYMM-NNNN, per month), and unguessable codes. Days and
 months are the office's (WITA).
 
 Day numbers come from the `number_sequence` table (one row per prefix and office day),
@@ -34,6 +35,8 @@ RECEIPT = NumberFormat("KTP", 4)  # an application's receipt, e.g. KTP-261124-00
 BATCH = NumberFormat("CTK", 3)  # a print batch, e.g. CTK-261124-001
 TICKET = NumberFormat("ADU", 4)  # a complaint's ticket, per month, e.g. ADU-2612-0042
 TICKET_PREFIX = TICKET.prefix
+# A berita acara pemusnahan, per month, e.g. BAP-2612-0003.
+DESTRUCTION = NumberFormat("BAP", 4)
 # Capitals and digits without look-alikes (0/O, 1/I/L).
 CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
 

@@ -14,7 +14,8 @@ an Application (the preview, no card yet) from its data now.
 
 Large batches are laid out in chunks (bounded memory); from PARALLEL_MIN_CARDS cards
 the chunks are rendered by WORKERS processes and merged with pypdf. Workers only ever
-receive plain dicts (card_data), never ORM objects.
+receive plain dicts (card_data), never ORM objects, and import nothing of the
+application (`models` is imported inside the functions that need it).
 """
 
 from __future__ import annotations
@@ -29,8 +30,6 @@ from concurrent.futures.process import BrokenProcessPool
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
-
-from models import office_time
 
 from . import cardface
 from .cardface import MODES
@@ -70,6 +69,8 @@ def _default_upload_root() -> str | None:
 
 def office_date(moment: datetime | None = None) -> date:
     """The office's (WITA) calendar date of a stored naive-UTC moment, or today."""
+    from models import office_time
+
     return office_time.office_date(moment or office_time.utcnow())
 
 
@@ -104,6 +105,8 @@ def card_data(application: Any, issued_on: date, place: str | None = None, *,
 def _as_card_dict(item: Any, upload_root: str, issued_on: date | None) -> dict:
     """A Card (what was printed on it), an Application (its data now) or an already
     built card dict, as a card dict."""
+    from models import office_time
+
     if isinstance(item, Mapping):
         data = dict(item)
         if issued_on is not None:

@@ -203,7 +203,7 @@ def _spoil_reason(blank: Any) -> str:
 
 
 def destruction_context(blanks: Iterable[Any], actor_name: str, note: str, on: date,
-                        tz: str | None = None) -> dict:
+                        tz: str | None = None, number: str = "") -> dict:
     rows = [{"serial": b.serial, "reason": _spoil_reason(b)}
             for b in sorted(blanks, key=lambda b: b.serial)]
     return {
@@ -215,15 +215,17 @@ def destruction_context(blanks: Iterable[Any], actor_name: str, note: str, on: d
         "date": format_date(on),
         "actor_name": (actor_name or "").strip(),
         "note": (note or "").strip(),
+        "number": number,
         "generated_at": _now_text(tz or _tz()),
     }
 
 
 def render_destruction_report(blanks: Iterable[Any], actor_name: str, note: str,
-                              on: date) -> bytes:
-    """A4 'BERITA ACARA PEMUSNAHAN BLANGKO KTP-el RUSAK' for spoiled blanks."""
+                              on: date, number: str = "") -> bytes:
+    """A4 'BERITA ACARA PEMUSNAHAN BLANGKO KTP-el RUSAK' for spoiled blanks; `number`
+    is the report's (models.blanks.DestructionReport.number)."""
     return render_pdf("destruction_report.html",
-                      **destruction_context(blanks, actor_name, note, on))
+                      **destruction_context(blanks, actor_name, note, on, number=number))
 
 
 # ---------------------------------------------------------------- reconciliation

@@ -2,6 +2,10 @@
 
 WeasyPrint is imported on first use (it is slow to import and most requests never
 print) and one FontConfiguration is shared by every rendering in the process.
+
+Nothing of the application is imported at module level: the card workers
+(printing.cardface, preloaded by the fork server) import this module, and `models`
+alone weighs about 80 MB in every process that loads it.
 """
 
 from __future__ import annotations
@@ -12,8 +16,6 @@ from pathlib import Path
 from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
-
-from models.office_time import format_date
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 
@@ -31,8 +33,15 @@ def template_env() -> Environment:
     """Templates a non-programmer can edit: plain HTML/CSS in printing/templates/."""
     env = Environment(loader=FileSystemLoader(str(TEMPLATES)),
                       autoescape=select_autoescape(["html"]), undefined=StrictUndefined)
-    env.filters["dmy"] = format_date
+    env.filters["dmy"] = _dmy
     return env
+
+
+def _dmy(value: Any) -> str:
+    """DD-MM-YYYY through the office clock (imported when a document uses it)."""
+    from models.office_time import format_date
+
+    return format_date(value)
 
 
 def render_html(template: str, **context: Any) -> str:

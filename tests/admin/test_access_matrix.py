@@ -75,6 +75,9 @@ class Spec(NamedTuple):
     refs: tuple[str, ...]  # form_ajax_refs
     access: str  # the matrix action that opens the view
     url: str
+    # False: the view has no generic create form at all (records are born elsewhere),
+    # so its /new/ answers 404 to a role the matrix lets create.
+    creates: bool = True
 
 
 _COLLECTION_APP = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": "sqlite://",
@@ -88,6 +91,7 @@ VIEWS: dict[str, Spec] = {
         refs=tuple(getattr(v, "_form_ajax_refs", None) or ()),
         access=access_action(v),
         url=v.url.rstrip("/") + "/",
+        creates=type(v).__dict__.get("can_create", True) is not False,
     )
     for v in _registered_views(_COLLECTION_APP)
 }
@@ -290,6 +294,28 @@ def make_spoiled_blank() -> Blank:
     return blank
 
 
+def make_destruction_report() -> Any:
+    return blanks.destroy_with_report([make_spoiled_blank()], _user("head_of_division"),
+                                      "Digunting di depan dua saksi")
+
+
+def make_dashboard() -> Any:
+    """The landing page reads no record: any row gives the generated URLs their ?id=."""
+    return make_audit_entry()
+
+
+def make_evaluation_report() -> Any:
+    """A generated month (its figures without the PDF), ready for its first sign-off."""
+    from models import evaluations
+
+    report = evaluations.start_generation("2026-01", _user("head_of_division"))
+    db.session.execute(sa.update(evaluations.EvaluationReport).where(
+        evaluations.EvaluationReport.id == report.id).values(
+            status="generated", figures=evaluations.collect(2026, 1)))
+    db.session.commit()
+    return report
+
+
 # A list action that needs its record in a particular state gets one in that state.
 ACTION_FACTORIES: dict[str, Callable[[], Any]] = {
     "application.add_to_batch": make_print_ready_application,
@@ -312,6 +338,9 @@ FACTORIES: dict[str, Callable[[], Any]] = {
     "user": make_user,
     "role_grant": make_role_grant,
     "audit_entry": make_audit_entry,
+    "dashboard": make_dashboard,
+    "destruction_report": make_destruction_report,
+    "evaluation_report": make_evaluation_report,
 }
 
 
@@ -451,6 +480,8 @@ def test_endpoint(world: World, endpoint: str, kind: str, role: str | None) -> N
     entity, refs = VIEWS[endpoint].entity, VIEWS[endpoint].refs
     user = world.user(role) if role else None
     expected = _expected(user, entity, kind, refs)
+    if kind == "create" and expected == 200 and not VIEWS[endpoint].creates:
+        expected = 404
     model = type(world.records[entity])
     posts = kind in ("ajax_update", "delete")
     rows_before = _rows(model) if posts else None

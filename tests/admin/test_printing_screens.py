@@ -572,8 +572,6 @@ ROUTES = [
     ("GET", "/admin/reconciliation/pdf/", "blank", [("blank", "list")]),
     ("GET", "/admin/blank/write-off/", "blank", [("blank", "destroy")]),
     ("POST", "/admin/blank/write-off/", "blank", [("blank", "destroy")]),
-    ("GET", "/admin/blank/destruction-report/?file=BA-x.pdf", "blank",
-     [("blank", "destroy")]),
     ("GET", "/admin/blank/destroy/", "blank", [("blank", "destroy")]),
     ("POST", "/admin/blank/destroy/", "blank", [("blank", "destroy")]),
     ("GET", "/admin/application/preview/?id={application}", "application",
@@ -768,7 +766,7 @@ def test_destroy_spoiled_blanks_gives_the_berita_acara(app):
         "action": "blank.destroy", "rowid": [str(spoiled.id)], "url": "/admin/blank/"},
         follow_redirects=True))
     assert spoiled.status == "destroyed", alerts(html)
-    link = re.search(r'href="([^"]*/admin/blank/destruction-report/[^"]*)"', html)
+    link = re.search(r'href="([^"]*/admin/destruction-report/pdf/[^"]*)"', html)
     assert link, html[:2000]
     report = head.client.get(link.group(1).replace("&amp;", "&"))
     assert is_pdf(report)
@@ -969,9 +967,9 @@ def test_destruction_form_with_its_note_gives_the_berita_acara(app, monkeypatch)
     notes: list = []
     original = documents.render_destruction_report
 
-    def spy(blanks, by, note, day):
+    def spy(blanks, by, note, day, **kwargs):
         notes.append(note)
-        return original(blanks, by, note, day)
+        return original(blanks, by, note, day, **kwargs)
 
     monkeypatch.setattr(documents, "render_destruction_report", spy)
     html = html_of(head.post("/admin/blank/destroy/", {
@@ -979,7 +977,7 @@ def test_destruction_form_with_its_note_gives_the_berita_acara(app, monkeypatch)
         follow_redirects=True))
     assert spoiled.status == "destroyed", alerts(html)
     assert notes == ["Digunting di depan dua saksi"]
-    link = re.search(r'href="([^"]*/admin/blank/destruction-report/[^"]*)"', html)
+    link = re.search(r'href="([^"]*/admin/destruction-report/pdf/[^"]*)"', html)
     assert link and is_pdf(head.client.get(link.group(1).replace("&amp;", "&")))
     event = db.session.execute(sa.select(BlankEvent).where(
         BlankEvent.blank_id == spoiled.id, BlankEvent.kind == "destroyed")).scalar_one()
