@@ -218,7 +218,7 @@ def test_a_rejected_batch_shows_its_note_and_what_it_returned(app):
     operator = login(app, "printing_operator")
     listing = html_of(operator.client.get("/admin/printbatch/"))
     note = re.search(r'data-testid="rejected-note">([^<]*)<', listing)
-    assert note and "Foto buram, rekam ulang" in note.group(1)
+    assert note and note.group(1).strip() == "Ditolak: Foto buram, rekam ulang"
     page = html_of(operator.client.get(f"/admin/printbatch/details/?id={batch.id}"))
     assert 'data-testid="rejected"' in page and "Foto buram, rekam ulang" in page
     returned = re.search(r'data-testid="returned-applications">(.*?)</ul>', page, re.S)
