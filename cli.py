@@ -149,8 +149,40 @@ def seed_command() -> None:
     click.echo(f"Service standard in force: {std}")
 
 
+evaluation_cli = AppGroup("evaluation", help="The monthly evaluation (B8).")
+
+
+@evaluation_cli.command("generate")
+@click.option("--month", required=True, help="The office month, YYYY-MM.")
+@click.option("--user", "username", default=None,
+              help="The head of division generating it (default: the only active one).")
+@click.option("--reason", default=None,
+              help="Why it supersedes an acknowledged version (a closed month only).")
+def generate_evaluation_command(month: str, username: str | None, reason: str | None
+                                ) -> None:
+    """Generate the month's evaluation PDF, as the head of division would."""
+    from models import evaluations
+    from models.permissions import HEAD_OF_DIVISION
+
+    if username:
+        user = _account(username)
+    else:
+        heads = db.session.execute(db.select(users.User).where(
+            users.User.role == HEAD_OF_DIVISION, users.User.active.is_(True))).scalars().all()
+        if len(heads) != 1:
+            raise click.ClickException("Name the head of division with --user.")
+        user = heads[0]
+    try:
+        report = evaluations.generate(month, user, reason)
+    except DomainError as exc:
+        db.session.rollback()
+        raise click.ClickException(str(exc.message)) from exc
+    click.echo(f"Evaluation {report} generated: {report.pdf_path} sha256 {report.pdf_sha256}")
+
+
 def register_cli(app: Flask) -> None:
     app.cli.add_command(user_cli)
+    app.cli.add_command(evaluation_cli)
     app.cli.add_command(audit_cli)
     app.cli.add_command(demo_data_command)
     app.cli.add_command(seed_command)

@@ -13,7 +13,7 @@ import threading
 import typing as t
 from datetime import datetime
 
-from flask import Flask, current_app, flash, jsonify, redirect, request, url_for
+from flask import Flask, abort, current_app, flash, jsonify, redirect, request, url_for
 from flask_admin import BaseView, expose
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -25,6 +25,7 @@ from forms.i18n import TranslatedMeta
 from models import DomainError, db
 from models import evaluations as ev
 from models.office_time import format_datetime
+from models.validation import parse_id
 
 from .base import SecuredMixin, actor, pdf_response, requires
 
@@ -78,11 +79,11 @@ def start_in_background(report_id: int) -> None:
 class EvaluationView(SecuredMixin, BaseView):
     entity = "evaluation_report"
 
-    def _report(self, report_id: int) -> ev.EvaluationReport:
-        report = db.session.get(ev.EvaluationReport, report_id)
+    def _report(self) -> ev.EvaluationReport:
+        """The report named by ?id= (digits only), or 404."""
+        report_id = parse_id(request.args.get("id"))
+        report = db.session.get(ev.EvaluationReport, report_id) if report_id else None
         if report is None:
-            from flask import abort
-
             abort(404)
         return report
 
@@ -123,12 +124,12 @@ class EvaluationView(SecuredMixin, BaseView):
             flash(str(exc.message), "danger")
             return redirect(url_for(".index"))
         start_in_background(report.id)
-        return redirect(url_for(".details", report_id=report.id))
+        return redirect(url_for(".details", id=report.id))
 
-    @expose("/<int:report_id>/")
+    @expose("/report/")
     @requires("evaluation_report", "view")
-    def details(self, report_id: int) -> t.Any:
-        report = self._report(report_id)
+    def details(self) -> t.Any:
+        report = self._report()
         steps = [(step, STEP_LABELS[step]) for step in ev.STEPS
                  if ev.may_take(actor(), report, step)]
         return self.render("admin/evaluations/details.html", report=report,
@@ -139,28 +140,28 @@ class EvaluationView(SecuredMixin, BaseView):
                                     for h in report.pdf_history or []],
                            frozen=ev.is_frozen(report.period))
 
-    @expose("/<int:report_id>/status/")
+    @expose("/status/")
     @requires("evaluation_report", "view")
-    def status(self, report_id: int) -> t.Any:
-        report = self._report(report_id)
+    def status(self) -> t.Any:
+        report = self._report()
         return jsonify({"status": report.status, "label": report.status_label,
                         "progress": report.progress, "error": report.error})
 
-    @expose("/<int:report_id>/pdf/")
+    @expose("/pdf/")
     @requires("evaluation_report", "view")
-    def pdf(self, report_id: int) -> t.Any:
-        report = self._report(report_id)
+    def pdf(self) -> t.Any:
+        report = self._report()
         path = request.args.get("file") or None
         try:
             data = ev.stored_pdf(report, path)
         except DomainError as exc:
             flash(str(exc.message), "danger")
-            return redirect(url_for(".details", report_id=report.id))
+            return redirect(url_for(".details", id=report.id))
         step = (path or report.pdf_path or "").rsplit("-", 1)[-1].removesuffix(".pdf")
         return pdf_response(data, f"evaluasi-{report.period}-v{report.version}-{step}.pdf")
 
-    def _step(self, report_id: int, step: str) -> t.Any:
-        report = self._report(report_id)
+    def _step(self, step: str) -> t.Any:
+        report = self._report()
         if StepForm().validate_on_submit():
             try:
                 ev.sign_off(report, actor(), step)
@@ -169,19 +170,19 @@ class EvaluationView(SecuredMixin, BaseView):
                 flash(str(exc.message), "danger")
         else:
             flash(_("The form has expired; try again."), "danger")
-        return redirect(url_for(".details", report_id=report_id))
+        return redirect(url_for(".details", id=report.id))
 
-    @expose("/<int:report_id>/submit/", methods=("POST",))
+    @expose("/submit/", methods=("POST",))
     @requires("evaluation_report", "submit")
-    def submit(self, report_id: int) -> t.Any:
-        return self._step(report_id, "submit")
+    def submit(self) -> t.Any:
+        return self._step("submit")
 
-    @expose("/<int:report_id>/review/", methods=("POST",))
+    @expose("/review/", methods=("POST",))
     @requires("evaluation_report", "review")
-    def review(self, report_id: int) -> t.Any:
-        return self._step(report_id, "review")
+    def review(self) -> t.Any:
+        return self._step("review")
 
-    @expose("/<int:report_id>/acknowledge/", methods=("POST",))
+    @expose("/acknowledge/", methods=("POST",))
     @requires("evaluation_report", "acknowledge")
-    def acknowledge(self, report_id: int) -> t.Any:
-        return self._step(report_id, "acknowledge")
+    def acknowledge(self) -> t.Any:
+        return self._step("acknowledge")
