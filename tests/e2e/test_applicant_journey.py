@@ -55,7 +55,8 @@ def choose(page: Page, field: str, value: str) -> None:
 def fill_f102(page: Page, data: dict[str, str]) -> None:
     for field in TEXT_FIELDS:
         page.locator(f"#{field}").fill(data[field])
-    page.locator("#birth_date").fill(data["birth_date"])  # <input type=date>: ISO
+    # A text field in DD-MM-YYYY whatever the browser's locale (forms.i18n.DateText).
+    page.locator("#birth_date").fill(date.fromisoformat(data["birth_date"]).strftime("%d-%m-%Y"))
     for field in SELECT_FIELDS:
         choose(page, field, data[field])
 
@@ -124,7 +125,7 @@ def test_operator_records_an_applicant_after_fixing_a_bad_nik(page: Page, log_in
     # --- a NIK whose birth date (18-08-90) is not the one entered (17-08-1990):
     #     refused by the domain check, still next to the NIK field ---
     page.locator("#nik").fill("5311015808900001")
-    expect(page.locator("#birth_date")).to_have_value("1990-08-17")  # the rest was kept
+    expect(page.locator("#birth_date")).to_have_value("17-08-1990")  # the rest was kept
     expect(page.locator("#village_code")).to_have_value(applicant_data["village_code"])
     save(page)
     expect_nik_refused(page, "18-08-90")
