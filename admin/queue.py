@@ -8,11 +8,10 @@ from __future__ import annotations
 import typing as t
 from urllib.parse import urlencode
 
-from flask import flash, redirect, request, url_for
+from flask import abort, flash, redirect, request, url_for
 from flask_admin import BaseView, expose
 from flask_babel import gettext as _
 
-from forms import show_refusal
 from forms.applications import QueueFilterForm
 from forms.saved_filters import RemoveFilterForm, SaveFilterForm
 from models import (
@@ -110,6 +109,8 @@ class QueueView(SecuredMixin, BaseView):
             found = saved_filters.own_filter(actor(), parse_id(request.args.get("id")))
         except PermissionDenied as exc:
             return refused(exc)
+        if found is None:
+            abort(404)
         return redirect(url_for(".index") + ("?" + found.query if found.query else ""))
 
     @expose("/saved/new/", methods=("POST",))
@@ -124,8 +125,8 @@ class QueueView(SecuredMixin, BaseView):
         except PermissionDenied as exc:
             return refused(exc)
         except DomainError as exc:
-            if not show_refusal(form, exc, "name"):
-                flash(str(exc.message), "danger")
+            # The query string rides hidden: what is wrong with it shows by the name.
+            form.name.errors = [*form.name.errors, str(exc.message)]
             return self._page(form)
         flash(_("Filter \u201c%(n)s\u201d saved.", n=saved.name), "success")
         return redirect(url_for(".index") + ("?" + saved.query if saved.query else ""))
@@ -140,6 +141,8 @@ class QueueView(SecuredMixin, BaseView):
         user = actor()
         try:
             found = saved_filters.own_filter(user, parse_id(request.args.get("id")))
+            if found is None:
+                abort(404)
             saved_filters.remove_filter(user, found)
         except DomainError as exc:  # PermissionDenied included: an audited 403
             return refused(exc)

@@ -122,14 +122,16 @@ def saved_filters(user: User, screen: str) -> list[SavedFilter]:
         .order_by(SavedFilter.name, SavedFilter.id)).scalars())
 
 
-def own_filter(user: User, filter_id: int | None) -> SavedFilter:
-    """The user's own saved filter, or a refusal (someone else's and unknown ones are
-    refused alike, so nobody learns which exist)."""
+def own_filter(user: User, filter_id: int | None) -> SavedFilter | None:
+    """The user's own saved filter; None when there is none by that id (or it was
+    removed); someone else's is refused (PermissionDenied: the screens audit it)."""
     require(user, "saved_filter", "list")
     found = db.session.get(SavedFilter, filter_id) if filter_id else None
-    if found is None or found.user_id != user.id or found.removed_at is not None:
+    if found is None:
+        return None
+    if found.user_id != user.id:
         raise PermissionDenied("saved_filter", "view")
-    return found
+    return found if found.removed_at is None else None
 
 
 def save_filter(user: User, screen: str, name: str | None, query: str | None

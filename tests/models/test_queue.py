@@ -206,8 +206,9 @@ def test_saved_filters_are_their_owners_alone_and_audited(app):
     assert saved.removed_at is not None  # soft: the row stays
     assert db.session.get(SavedFilter, saved.id) is not None
     assert saved_filters(mine, "queue") == []
+    assert own_filter(mine, saved.id) is None
     with pytest.raises(PermissionDenied):
-        own_filter(mine, saved.id)
+        own_filter(other, saved.id)  # still someone else's
     actions = db.session.execute(
         sa.select(AuditEntry.action).where(AuditEntry.object_type == "saved_filter")
         .order_by(AuditEntry.id)).scalars().all()
