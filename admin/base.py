@@ -445,8 +445,23 @@ def record_read(view: t.Any, name: str, kwargs: dict[str, t.Any]) -> None:
         changes["label"] = audit.object_label(obj)
     if name == "ajax_lookup":
         changes["query"] = audit.mask_niks(request.args.get("query", ""))[:100]
-    audit.record_now(actor(), "read", object_type=entity, object_id=object_id,
-                     changes=changes)
+    entry = audit.record(actor(), "read", object_type=entity, object_id=object_id,
+                         changes=changes)
+    if subject_param is not None and obj is None:
+        # A lookup by NIK names whose data it showed: their history lists it.
+        import sqlalchemy as sa
+
+        from models import Applicant
+
+        found = db.session.execute(sa.select(Applicant.id).where(
+            Applicant.nik == value)).scalar() if len(value) == 16 else None
+        audit.link_subjects(entry, [found] if found is not None else [])
+    db.session.commit()
+
+
+# Stands for the row's id in a row link built once per list page (letters only, so
+# url_for leaves it as it is).
+ROW_ID = "ROWIDROWID"
 
 
 class SecuredModelView(SecuredMixin, ModelView):
@@ -625,7 +640,27 @@ class SecuredModelView(SecuredMixin, ModelView):
         form_opts = kwargs.get("form_opts")
         if form_opts is not None and getattr(form_opts, "widget_args", None):
             form_opts.widget_args = copy.deepcopy(form_opts.widget_args)
+        if "list_row_actions" in kwargs and "return_url" in kwargs:
+            kwargs["fast_row_links"] = self._fast_row_links(
+                kwargs["list_row_actions"], kwargs["return_url"])
+            kwargs["select_record_title"] = admin_gettext("Select record")
         return super().render(template, **kwargs)
+
+    def _fast_row_links(self, row_actions: t.Any, return_url: str) -> dict[t.Any, t.Any]:
+        """Flask-Admin's own view and edit icons of a list row as (href with ROW_ID in
+        place of the id, title, icon): one url_for per page and icon instead of one per
+        row, the same markup (office_list.html). Other row actions render as before."""
+        from flask_admin.model.template import EditRowAction, ViewRowAction
+
+        endpoints = {ViewRowAction: (".details_view", "fa fa-eye glyphicon glyphicon-eye-open"),
+                     EditRowAction: (".edit_view", "fa fa-pencil glyphicon glyphicon-pencil")}
+        links = {}
+        for action in row_actions:
+            if type(action) in endpoints:
+                endpoint, icon = endpoints[type(action)]
+                href = self.get_url(endpoint, id=ROW_ID, url=return_url)
+                links[action] = (href, action.title or "", icon)
+        return links
 
     def validate_form(self, form: t.Any) -> bool:
         """Validate, then make every message a plain string: Flask-Admin's templates

@@ -5,8 +5,8 @@ trail, who (name and role), what (in words), when (WITA), for the oversight role
 Found by index: the entries on the resident's own records, (object_type, object_id)
 pairs on ix_audit_entry_object (the applicant, their applications, cards and the
 complaints about their applications, the print-batch documents that carried their
-card), and the entries that name several residents at once (exports) through
-audit_subject. Nothing is read into Python beyond the page shown.
+card), and the entries that name residents without pointing at their record
+(exports, lookups by NIK) through audit_subject. Nothing is read into Python beyond the page shown.
 """
 
 from __future__ import annotations
@@ -82,6 +82,7 @@ READ_WORDS = (
     ("whatsapp", _l("the WhatsApp message")),
     ("edit_view", _l("the edit form")),
     ("ajax_lookup", _l("a lookup")),
+    ("intake", _l("a lookup by NIK at the intake counter")),
     ("details_view", _l("the details")),
 )
 

@@ -36,6 +36,10 @@ def test_oversight_reaches_the_history_from_the_applicant_by_id(app, head_of_div
     page = details.get_data(as_text=True)
     link = f"/admin/applicant/history/?id={maria.id}"
     assert 'data-testid="processing-history"' in page and link in page
+    # A lookup by NIK at the counter names her (not her record): on record too.
+    counter = Auth(app.test_client())
+    assert counter.login("recording_operator").status_code == 302
+    assert counter.client.get(f"/admin/intake/?nik={maria.nik}").status_code == 200
     # The export of the list carries both residents: each history names it.
     export = head_of_division.client.get("/admin/applicant/export/csv/")
     assert export.status_code == 200
@@ -46,6 +50,7 @@ def test_oversight_reaches_the_history_from_the_applicant_by_id(app, head_of_div
     assert "Menerima permohonan" in rows and "PEGAWAI RECORDING_OPERATOR" in rows
     assert "Mengekspor daftar yang memuat data penduduk" in rows
     assert "WITA" in rows and "Membuka: riwayat pemrosesan data" in rows  # this reading
+    assert "Membuka: pencarian NIK di loket penerimaan" in rows
     assert umbu.name not in rows
     read = entries(action="read", object_type="applicant", object_id=str(maria.id))
     assert read[-1].changes["endpoint"] == "applicant.history_view"
