@@ -11,13 +11,14 @@ from __future__ import annotations
 
 import hashlib
 import math
+import threading
 import xml.etree.ElementTree as ET
+from collections import OrderedDict
 from collections.abc import Mapping, Sequence
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 import pygal
-from babel.numbers import format_decimal
 from markupsafe import Markup
 from pygal.style import Style
 
@@ -33,6 +34,9 @@ FONTS = '"DejaVu Sans", "Liberation Sans", Arial, sans-serif'
 COLOURS = ("#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F0E442",
            "#000000")
 MISSING = "–"
+CACHE_SIZE = 256  # rendered charts kept (a few KB each)
+_CACHE: OrderedDict[tuple[Any, ...], str] = OrderedDict()
+_LOCK = threading.Lock()
 
 Series = Mapping[str, Sequence[float | int | None]]
 
@@ -48,13 +52,18 @@ _STYLE = Style(
 
 
 def number(value: float | int | None, digits: int = 1) -> str:
-    """1234.5 -> '1.234,5'; whole numbers without decimals; None -> '–'."""
-    if value is None or (isinstance(value, float) and math.isnan(value)):
+    """1234.5 -> '1.234,5'; whole numbers without decimals; None -> '–'. Rounded half
+    up, as figures are rounded by hand in the office's reports (95,25 -> 95,3)."""
+    if value is None or (isinstance(value, float) and not math.isfinite(value)):
         return MISSING
-    # Half up, as figures are rounded by hand in the office's reports (95,25 -> 95,3).
     rounded = Decimal(str(value)).quantize(Decimal(1).scaleb(-digits), rounding=ROUND_HALF_UP)
-    pattern = "#,##0" + ("." + "#" * digits if digits > 0 else "")
-    return format_decimal(rounded, format=pattern, locale="id", decimal_quantization=False)
+    sign = "-" if rounded < 0 else ""
+    whole, _sep, fraction = f"{abs(rounded):f}".partition(".")
+    fraction = fraction.rstrip("0")
+    # Indonesian grouping (CLDR "id": "." thousands, "," decimals), without Babel's
+    # general formatter: a trend page formats a few hundred numbers.
+    grouped = f"{int(whole):,}".replace(",", ".")
+    return sign + grouped + ("," + fraction if fraction else "")
 
 
 def percent(value: float | int | None, digits: int = 1) -> str:
@@ -66,16 +75,16 @@ def percent(value: float | int | None, digits: int = 1) -> str:
 def bar(title: str, labels: list[str], series: Series, *, percent_scale: bool = False,
         height: int = HEIGHT) -> Markup:
     """Grouped bars: one group per label, one bar per series."""
-    chart = pygal.Bar(_config(title, percent_scale, height))
-    return _render(chart, "bar", title, labels, series, percent_scale)
+    return _render(lambda: pygal.Bar(_config(title, percent_scale, height)), "bar", title,
+                   labels, series, percent_scale, height)
 
 
 def line(title: str, labels: list[str], series: Series, *, percent_scale: bool = False,
          height: int = HEIGHT) -> Markup:
     """A line per series over the labels (months, days), for trends."""
-    chart = pygal.Line(_config(title, percent_scale, height, dots_size=4, stroke_style={
-        "width": 3}))
-    return _render(chart, "line", title, labels, series, percent_scale)
+    return _render(lambda: pygal.Line(_config(title, percent_scale, height, dots_size=4,
+                                              stroke_style={"width": 3})),
+                   "line", title, labels, series, percent_scale, height)
 
 
 def share_bar(title: str, labels: list[str], series: Series, *,
@@ -83,8 +92,8 @@ def share_bar(title: str, labels: list[str], series: Series, *,
     """Stacked bars of shares, each label's parts adding up to 100%: series are given as
     counts and turned into percentages here, so a table of the counts can sit beside it."""
     shares = _shares(labels, series)
-    chart = pygal.StackedBar(_config(title, True, height))
-    return _render(chart, "share", title, labels, shares, True)
+    return _render(lambda: pygal.StackedBar(_config(title, True, height)), "share", title,
+                   labels, shares, True, height)
 
 
 def table(labels: list[str], series: Series, *, caption: str | None = None,
@@ -136,16 +145,36 @@ def _config(title: str, percent_scale: bool, height: int, **extra: Any) -> pygal
     return config
 
 
-def _render(chart: Any, kind: str, title: str, labels: list[str], series: Series,
-            percent_scale: bool) -> Markup:
-    chart.x_labels = [str(label) for label in labels]
+def _render(make: Any, kind: str, title: str, labels: list[str], series: Series,
+            percent_scale: bool, height: int) -> Markup:
+    key = (kind, title, tuple(str(label) for label in labels),
+           tuple((str(name), tuple(_clean(_at(values, i)) for i in range(len(labels))))
+                 for name, values in series.items()),
+           percent_scale, height)
+    return Markup(_rendered(make, key))
+
+
+def _rendered(make: Any, key: tuple[Any, ...]) -> str:
+    """The SVG of `key`, drawn once: a chart is a pure function of its data, and pygal
+    takes some 30 ms a chart, so a page of unchanged figures draws nothing."""
+    with _LOCK:
+        cached = _CACHE.get(key)
+        if cached is not None:
+            _CACHE.move_to_end(key)
+            return cached
+    kind, title, labels, series, _percent, _height = key
+    chart = make()
+    chart.x_labels = list(labels)
     if len(labels) > 8:
         chart.x_label_rotation = 30
-    for name, values in series.items():
-        chart.add(str(name), [_clean(_at(values, i)) for i in range(len(labels))])
-    svg = chart.render(is_unicode=True)
-    return Markup(_tidy(svg, chart.uuid, _digest(kind, title, labels, series, percent_scale),
-                        title))
+    for name, values in series:
+        chart.add(name, list(values))
+    svg = _tidy(chart.render(is_unicode=True), chart.uuid, _digest(*key), title)
+    with _LOCK:
+        _CACHE[key] = svg
+        while len(_CACHE) > CACHE_SIZE:
+            _CACHE.popitem(last=False)
+    return svg
 
 
 def _tidy(svg: str, uuid: str, digest: str, title: str) -> str:

@@ -88,3 +88,19 @@ def test_weasyprint_draws_the_chart_and_its_table() -> None:
     assert "95,3%" in flat and "Waingapu" in flat
     assert flat.count("Dilayaniperbulan") == 2 and flat.count("03-2026") == 2
     assert "100%" in flat
+
+
+def test_a_chart_of_the_same_figures_is_drawn_once(monkeypatch) -> None:
+    drawn = []
+    real = charts.pygal.Line
+
+    def counting(*args, **kwargs):
+        drawn.append(1)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(charts.pygal, "Line", counting)
+    first = charts.line("Sekali", MONTHS, {"a": [1, 2, 3]})
+    assert charts.line("Sekali", MONTHS, {"a": [1, 2, 3]}) == first
+    assert len(drawn) == 1
+    charts.line("Sekali", MONTHS, {"a": [1, 2, 4]})
+    assert len(drawn) == 2
