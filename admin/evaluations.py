@@ -80,8 +80,9 @@ class EvaluationView(SecuredMixin, BaseView):
     entity = "evaluation_report"
 
     def _report(self) -> ev.EvaluationReport:
-        """The report named by ?id= (digits only), or 404."""
-        report_id = parse_id(request.args.get("id"))
+        """The report named by ?id= (digits only; ?report_id= as the landing page's
+        links name it), or 404."""
+        report_id = parse_id(request.args.get("id") or request.args.get("report_id"))
         report = db.session.get(ev.EvaluationReport, report_id) if report_id else None
         if report is None:
             abort(404)

@@ -1,0 +1,184 @@
+"""Monthly evaluation benchmark: the evaluation PDF of last month at N applications
+over 12 months, on SQLite and PostgreSQL (issue 12 item 5; target: within 3 s, memory
+that does not grow with N).
+
+    .venv/bin/python bench/evaluation.py [--rows N] [--db sqlite|postgresql|both]
+        [--repeat K] [--max-load L] [--profile]
+
+The data: bench/dashboards.py's loader (N residents, one application each over the 365
+days before the load, with batches, blanks and their events, cards, complaints, survey
+answers, disruptions), in a database of its own (ktp_evaluation) so the dashboard and
+list-view benchmarks keep theirs. Loading runs in this process; each measurement runs
+in a fresh child process (`--measure`), so its peak RSS is the evaluation's alone:
+K generations of last month's evaluation (figures, 12-month trend, closed-month check,
+charts, WeasyPrint, sha256, the row), best and median wall time, the time of the
+figures alone, peak RSS and the Python heap's peak (tracemalloc) of one generation.
+See bench/README.md, "Evaluation benchmark".
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import io
+import json
+import os
+import platform
+import pstats
+import resource
+import statistics
+import subprocess
+import sys
+import time
+import tracemalloc
+from collections.abc import Iterable
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+DB_NAME = "ktp_evaluation"
+TARGET_SECONDS = 3.0
+
+
+def _setup(kind: str) -> Any:
+    from bench import dashboards
+    from bench import list_views as lv
+
+    dashboards.DB_NAME = DB_NAME  # prepare() hands it to list_views at call time
+    lv.BENCH_DB_NAME = DB_NAME
+    return dashboards, lv
+
+
+def load(kind: str, n: int) -> dict[str, Any]:
+    """The database holding N applications (reused when it already does)."""
+    dashboards, _lv = _setup(kind)
+    _app, info = dashboards.prepare(kind, n)
+    return info
+
+
+def measure(kind: str, n: int, repeat: int, profile: bool) -> dict[str, Any]:
+    """In a fresh process: K generations of last month's evaluation."""
+    dashboards, lv = _setup(kind)
+    app, _scratch = lv.make_app(lv.database_url(kind))
+    from models import Application, db
+    from models import evaluations as ev
+    from models.office_time import office_today
+    from models.users import User
+
+    rss_start = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    with app.app_context():
+        count = db.session.execute(
+            db.select(db.func.count(Application.id))).scalar()
+        assert count == n, f"the database holds {count} applications, not {n}"
+        head = db.session.execute(db.select(User).where(
+            User.username == dashboards.username("head_of_division"))).scalar_one()
+        today = office_today()
+        year, month = ev.previous_period(today.year, today.month)
+        period = ev.period_of(year, month)
+        # A month left acknowledged by an earlier run would refuse regeneration.
+        db.session.execute(db.update(ev.EvaluationReport).where(
+            ev.EvaluationReport.period == period).values(acknowledged_at=None))
+        db.session.commit()
+
+        t0 = time.perf_counter()
+        figures = ev.collect(year, month)
+        figures_seconds = time.perf_counter() - t0
+        db.session.remove()
+
+        times = []
+        report = None
+        for _ in range(repeat):
+            t0 = time.perf_counter()
+            report = ev.generate(period, db.session.get(User, head.id))
+            times.append(time.perf_counter() - t0)
+            db.session.remove()
+        assert report is not None
+        tracemalloc.start()
+        ev.generate(period, db.session.get(User, head.id))
+        heap_peak = tracemalloc.get_traced_memory()[1]
+        tracemalloc.stop()
+        db.session.remove()
+        profile_path = None
+        if profile:
+            prof = cProfile.Profile()
+            prof.enable()
+            ev.generate(period, db.session.get(User, head.id))
+            prof.disable()
+            out = io.StringIO()
+            pstats.Stats(prof, stream=out).sort_stats("cumulative").print_stats(30)
+            profile_path = lv.RESULTS / f"profile_evaluation_{kind}.txt"
+            profile_path.write_text(out.getvalue())
+        pdf = ev.stored_pdf(db.session.get(ev.EvaluationReport, report.id))
+        return {
+            "rows": n, "period": period, "repeat": repeat,
+            "best_s": round(min(times), 3), "median_s": round(statistics.median(times), 3),
+            "figures_s": round(figures_seconds, 3),
+            "served": figures["core"]["service"]["served"],
+            "received": figures["core"]["applications"]["received"],
+            "pdf_kb": len(pdf) // 1024,
+            "rss_start_mb": round(rss_start / 1024, 1),
+            "rss_peak_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+            "heap_peak_mb": round(heap_peak / 2**20, 1),
+            "within_target": min(times) <= TARGET_SECONDS,
+            "profile": str(profile_path.relative_to(ROOT)) if profile_path else None,
+        }
+
+
+def main(argv: Iterable[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n")[0])
+    parser.add_argument("--rows", type=int, default=100_000)
+    parser.add_argument("--db", choices=("sqlite", "postgresql", "both"), default="both")
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--max-load", type=float, default=None, metavar="L")
+    parser.add_argument("--profile", action="store_true")
+    parser.add_argument("--measure", choices=("sqlite", "postgresql"), help=argparse.SUPPRESS)
+    args = parser.parse_args(list(argv) if argv is not None else None)
+    sys.stdout.reconfigure(line_buffering=True)  # type: ignore[attr-defined]
+    if args.measure:
+        print(json.dumps(measure(args.measure, args.rows, args.repeat, args.profile)))
+        return 0
+    _dashboards, lv = _setup("sqlite")
+    kinds = ("sqlite", "postgresql") if args.db == "both" else (args.db,)
+    lv.RESULTS.mkdir(parents=True, exist_ok=True)
+    out_path = lv.RESULTS / "evaluation.json"
+    try:
+        report = json.loads(out_path.read_text())
+    except (OSError, ValueError):
+        report = {}
+    report["machine"] = {"cpus": os.cpu_count(), "python": platform.python_version(),
+                         "platform": platform.platform()}
+    runs = report.setdefault("runs", {})
+    for kind in kinds:
+        info = load(kind, args.rows)
+        if args.max_load is not None:
+            lv.wait_for_quiet(args.max_load)
+        child = subprocess.run(
+            [sys.executable, __file__, "--measure", kind, "--rows", str(args.rows),
+             "--repeat", str(args.repeat), *(["--profile"] if args.profile else [])],
+            capture_output=True, text=True, check=False, cwd=ROOT)
+        if child.returncode != 0:
+            print(child.stdout[-2000:], child.stderr[-4000:], sep="\n")
+            return child.returncode
+        result = json.loads(child.stdout.strip().splitlines()[-1])
+        result["load_seconds"] = info.get("load_seconds")
+        result["finished_at"] = datetime.now().isoformat(timespec="seconds")
+        runs[f"{kind}-{args.rows}"] = result
+        out_path.write_text(json.dumps(report, indent=2) + "\n")
+        print(f"\n{kind} at {args.rows:,} applications, evaluation of {result['period']} "
+              f"({result['received']:,} received, {result['served']:,} served):")
+        print(f"  generation best {result['best_s']:.2f} s, median {result['median_s']:.2f} s"
+              f" of {result['repeat']} (target {TARGET_SECONDS:g} s: "
+              f"{'met' if result['within_target'] else 'NOT met'}); figures alone "
+              f"{result['figures_s']:.2f} s; PDF {result['pdf_kb']} KB")
+        print(f"  peak RSS {result['rss_peak_mb']:.0f} MB (at start {result['rss_start_mb']:.0f}"
+              f" MB); Python heap peak of one generation {result['heap_peak_mb']:.1f} MB")
+    print(f"\nwritten to {out_path.relative_to(ROOT)}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
