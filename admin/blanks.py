@@ -43,7 +43,7 @@ from models.blanks import (
     stock_counts,
     write_off,
 )
-from models.office_time import format_datetime, office_date, office_today
+from models.office_time import format_date, format_datetime, office_date, office_today
 from models.permissions import allowed
 from models.uploads import open_stored
 
@@ -377,7 +377,7 @@ class ReconciliationView(PrintingPage):
             rec = reconcile(start, end)
         except DomainError as exc:  # back to the period's page (this URL would loop)
             flash(str(exc.message), "danger")
-            return redirect(url_for(".index", start=start.isoformat(), end=end.isoformat()))
+            return redirect(url_for(".index", start=format_date(start), end=format_date(end)))
         from printing.documents import render_reconciliation
 
         pdf = render_reconciliation(rec, current_user.full_name)

@@ -6,6 +6,7 @@ WTForms ships no Indonesian catalog, so ours lives in translations/<lang>/wtform
 from __future__ import annotations
 
 import typing as t
+from datetime import date
 from pathlib import Path
 
 from babel.support import NullTranslations, Translations
@@ -82,6 +83,9 @@ class DateText(TextInput):
         kwargs.setdefault("autocomplete", "off")
         kwargs.setdefault("maxlength", 10)
         kwargs.setdefault("data-date-picker", "")
+        if isinstance(field.data, date) and not field.process_errors:
+            # Understood, so shown as the office writes it (an ISO query string too).
+            kwargs.setdefault("value", field.data.strftime(DATE_FORMAT))
         return super().__call__(field, **kwargs)
 
 

@@ -83,7 +83,7 @@ class StatusForm(FlaskForm):
     birth_date = TypedDate(_l("Applicant's date of birth"),
                            validators=[InputRequired(), Length(max=10)], filters=[_strip],
                            render_kw={"placeholder": DATE_PATTERN, "inputmode": "numeric",
-                                      "autocomplete": "off"})
+                                      "autocomplete": "off", "data-date-picker": ""})
 
 
 class WebComplaintForm(FlaskForm):

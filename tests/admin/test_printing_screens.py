@@ -719,7 +719,7 @@ def test_reconciliation_page_balances_and_downloads(app):
         html = html_of(auth.client.get("/admin/reconciliation/"))  # this month
         start_input = re.search(r'<input[^>]*\bid="start"[^>]*>', html).group(0)
         assert 'name="start"' in start_input
-        assert f'value="{first_of_month.isoformat()}"' in start_input
+        assert f'value="{first_of_month:%d-%m-%Y}"' in start_input  # DD-MM-YYYY
         html = html_of(auth.client.get(f"/admin/reconciliation/?{period}"))
         assert 'data-testid="balanced"' in html and 'data-testid="not-balanced"' not in html
         assert re.search(r'data-testid="received">10<', html)
