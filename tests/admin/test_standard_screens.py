@@ -110,6 +110,9 @@ def test_a_new_whatsapp_number_shows_on_the_public_page_a6_and_the_acknowledgeme
         app, admin_user) -> None:
     assert admin_user.post(URL, new_whatsapp("0813-3999-0000"), token_from=URL) \
         .status_code == 302
+    details = page_of(admin_user.client.get(
+        f"/admin/servicestandard/details/?id={current_standard().id}"))
+    assert "c. WhatsApp: 081339990000" in details and not OLD_WHATSAPP.search(details)
     public = page_of(app.test_client().get("/"))
     a6 = public.split('data-testid="component-A6"')[1].split("</li>\n")[0:3]
     assert "WhatsApp: 081339990000" in public and not OLD_WHATSAPP.search(public)
