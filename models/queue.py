@@ -199,8 +199,8 @@ class WorkQueue:
         return self.page > 1
 
 
-def _counts(common: list[Any], now: datetime, today: date,
-            standard: ServiceStandard) -> tuple[dict[str, Count], int]:
+def _counts(common: list[Any], now: datetime, today: date, standard: ServiceStandard,
+            closed: bool = True) -> tuple[dict[str, Count], int]:
     """Every open state (the print-ready split into printable and waiting) and the
     overdue ones from one GROUP BY over the open applications; the closed states,
     which grow without end, counted only up to COUNT_CAP."""
@@ -224,7 +224,7 @@ def _counts(common: list[Any], now: datetime, today: date,
     open_total = sum(values.values())
     counts[OVERDUE] = Count(late)
     counts[UNCOLLECTED] = Count(collected)
-    for status in CLOSED_STATUSES:
+    for status in CLOSED_STATUSES if closed else ():
         capped = sa.select(Application.id).join(
             Applicant, Application.applicant_id == Applicant.id).where(
             Application.status == status, *common).limit(COUNT_CAP + 1).subquery()
@@ -237,28 +237,29 @@ def row_of(application: Application, now: datetime, today: date,
            standard: ServiceStandard) -> QueueRow:
     """One row: its clock, and one phrase for how late it is (or what it waits for)."""
     from .applications import status_label
+    from .office_time import duration_text, format_datetime
 
-    view = service_clock.clock_view(application, now)
     status = eligibility(application.applicant, on=today, standard=standard)
-    waiting_until = None
+    label = status_label(application.status)
     before_print = application.status in ("submitted", "recorded", "print_ready")
     if before_print and not status.may_print and status.eligible_from is not None:
-        waiting_until = status.eligible_from
-    label = status_label(application.status)
-    if waiting_until is not None:
-        phrase = str(_l("Waiting for age 17 (%(d)s)", d=format_date(waiting_until)))
-        if application.status == "print_ready":
-            label = phrase
-        return QueueRow(application, view, phrase, False, waiting_until, label)
+        phrase = str(_l("Waiting for age 17 (%(d)s)", d=format_date(status.eligible_from)))
+        view = service_clock.ClockView("", phrase, False, None, False)
+        return QueueRow(application, view, phrase, False, status.eligible_from,
+                        phrase if application.status == "print_ready" else label)
     c = service_clock.clock(application, now)
-    if c.remaining is None or c.stopped:
+    if c.deadline is None or c.remaining is None or c.stopped:
+        view = service_clock.clock_view(application, now)
         return QueueRow(application, view, view.text, view.overdue, None, label)
-    from .office_time import duration_text
-
     if c.breached:
         phrase = str(_l("%(t)s late", t=duration_text(c.remaining)))
     else:
         phrase = str(_l("%(t)s left", t=duration_text(c.remaining)))
+    given = c.disruption
+    view = service_clock.ClockView(
+        format_datetime(c.deadline, zone_label=True), phrase, c.breached, c.breach_reason,
+        True, c.hours, str(given) if given is not None else None,
+        given.id if given is not None else None)
     return QueueRow(application, view, phrase, c.breached, None, label)
 
 
@@ -313,3 +314,13 @@ def printable_condition(today: date | None = None) -> Any:
     today = today or office_today()
     return sa.and_(Application.status == "print_ready",
                    sa.not_(waiting_condition(today, current_standard())))
+
+
+def open_state_counts() -> dict[str, int]:
+    """The open applications by state as the queue counts them, print-ready split into
+    printable today ("print_ready") and waiting for the 17th birthday ("waiting"):
+    for any other screen that shows the queue's figures (one GROUP BY)."""
+    standard = current_standard()
+    counts, _total = _counts([], utcnow(), office_today(), standard, closed=False)
+    return {k: c.value for k, c in counts.items()
+            if (k in OPEN_STATUSES or k == WAITING) and c.value}

@@ -70,6 +70,7 @@ def test_under_17_waits_in_its_own_group_until_the_birthday_in_wita(app):
         assert "05-03-2026" in row.lateness and row.lateness == row.state_label
         assert not row.overdue
         assert queue.print_ready_count() == 1
+        assert queue.open_state_counts() == {"print_ready": 1, queue.WAITING: 1}
         printable = db.session.execute(
             sa.select(Application.number).join(Application.applicant)
             .where(queue.printable_condition())).scalars().all()
