@@ -99,7 +99,8 @@ class ServiceStandardView(SecuredModelView):
 
     def create_model(self, form: t.Any) -> t.Any:
         try:
-            return publish_version(actor(), form.standard_values())
+            return publish_version(actor(), form.standard_values(),
+                                   based_on=form.based_on_version.data)
         except DomainError as exc:  # shown next to its field, the form re-rendered
             db.session.rollback()
             self._show_domain_error(form, exc)

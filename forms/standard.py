@@ -24,7 +24,7 @@ from wtforms.validators import (
     NumberRange,
     Optional,
 )
-from wtforms.widgets import CheckboxInput, ListWidget
+from wtforms.widgets import CheckboxInput, HiddenInput, ListWidget
 
 from models import codes
 from models.complaints import CHANNEL_LABELS, CHANNELS
@@ -106,6 +106,8 @@ class ServiceStandardForm(FlaskForm):
                                        validators=[DataRequired(), NumberRange(1, 720)])
     fee = IntegerField(_l("Fee (Rp)"), validators=[InputRequired(),
                                                    NumberRange(0, 10_000_000)])
+    # The version this edit started from: publishing refuses if another came since.
+    based_on_version = IntegerField(widget=HiddenInput(), validators=[Optional()])
     # Room for the channels in force and a few more; an empty row is skipped.
     channels = FieldList(FormField(ChannelRowForm), label=_l("Complaint channels"),
                          min_entries=6, max_entries=MAX_CHANNELS)
@@ -124,6 +126,7 @@ class ServiceStandardForm(FlaskForm):
                 **kwargs: t.Any) -> None:
         """Prefilled from a version: its channel rows and components by code."""
         if obj is not None and formdata is None:
+            kwargs.setdefault("based_on_version", obj.version)
             kwargs.setdefault("channels", list(obj.complaint_channels or []))
             for item in obj.components or []:
                 kwargs.setdefault(f"component_{item.get('code')}", item)

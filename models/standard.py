@@ -18,6 +18,7 @@ from .db import Model, db
 from .errors import DomainError
 from .office_time import utcnow
 from .permissions import require
+from .transitions import JustProcessed, atomic
 
 # Values of the published standard Dukcapil/T/334/461/III/2022 (shared/seed).
 # One component's text: long, but not unbounded; a heading is a line.
@@ -425,12 +426,24 @@ def _with_settings_kept(values: dict) -> dict:
     return kept
 
 
-def publish_version(actor, values: dict) -> ServiceStandard:
-    """Publish a new version; earlier versions stay as they were (actor None = setup)."""
-    std = _draft(actor, values)
-    db.session.add(std)
-    audit.record(actor, "publish", obj=std, changes=audit.diff(None, audit.snapshot(std)))
-    db.session.commit()
+def publish_version(actor: Any, values: dict, based_on: int | None = None
+                    ) -> ServiceStandard:
+    """Publish a new version; earlier versions stay as they were (actor None = setup).
+
+    `based_on`: the version the edit started from. If another version was published
+    since (or at the same moment: the unique version number decides), this one is
+    refused with JustProcessed and nothing is stored."""
+    with atomic():
+        std = _draft(actor, values)
+        if based_on is not None and std.version != based_on + 1:
+            raise JustProcessed()
+        db.session.add(std)
+        try:
+            db.session.flush()
+        except sa.exc.IntegrityError:
+            raise JustProcessed() from None
+        audit.record(actor, "publish", obj=std,
+                     changes=audit.diff(None, audit.snapshot(std)))
     return std
 
 

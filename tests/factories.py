@@ -264,6 +264,7 @@ def standard_form_data(channels: list[dict] | None = None, **overrides) -> dict:
         "document_number": std.document_number, "unit": std.unit,
         "document_date": std.document_date.isoformat(),
         "eligible_marital_statuses": sorted(std.marital_codes),
+        "based_on_version": str(std.version),
         **{name: str(getattr(std, name)) for name in (
             "eligibility_age", "sla_hours", "sla_hours_disrupted", "fee",
             "low_stock_threshold", "complaint_response_days",

@@ -136,3 +136,14 @@ def test_only_the_administrator_opens_the_form_or_previews(head_of_division) -> 
     assert db.session.execute(sa.select(sa.func.count()).select_from(AuditEntry).where(
         AuditEntry.action == "forbidden",
         AuditEntry.object_type == "service_standard")).scalar() == 2
+
+
+def test_a_form_opened_before_another_version_was_published_is_refused(admin_user) -> None:
+    stale = standard_form_data(fee="0")  # built from version 1
+    assert 'name="based_on_version"' in page_of(admin_user.client.get(URL))
+    assert admin_user.post(URL, new_whatsapp("081339990000"), token_from=URL) \
+        .status_code == 302
+    response = admin_user.post(URL, dict(stale, sla_hours="3"), token_from=URL)
+    assert response.status_code == 200
+    assert "baru saja diproses oleh petugas lain" in page_of(response).lower()
+    assert (current_standard().version, current_standard().sla_hours) == (2, 1)

@@ -24,7 +24,9 @@ from models.standard import (
     preview_version,
     publish_version,
 )
+from models.transitions import JustProcessed
 from tests.factories import user_of
+from tests.race_helpers import one_wins, race
 
 
 def values(**changes) -> dict:
@@ -168,3 +170,31 @@ def test_the_fee_is_said_plainly(app) -> None:
     with force_locale("id"):
         assert fee_text(0) == "Gratis / tanpa biaya"
         assert fee_text(15000) == "Rp 15.000"
+
+
+def test_an_edit_started_from_an_older_version_is_refused(app) -> None:
+    publish_version(user_of("admin"), values(sla_hours=2), based_on=1)
+    with pytest.raises(JustProcessed):
+        publish_version(user_of("admin"), values(sla_hours=3), based_on=1)
+    assert (current_standard().version, current_standard().sla_hours) == (2, 2)
+
+
+def test_two_administrators_publishing_at_once_make_one_version(app) -> None:
+    from models import User
+
+    admin_id = user_of("admin").id
+
+    def prepare():
+        return db.session.get(User, admin_id)
+
+    def publish(sla: int):
+        def act(admin):
+            return publish_version(admin, values(sla_hours=sla), based_on=1).version
+        return act
+
+    winner, _loser = one_wins(race(app, (prepare, publish(2)), (prepare, publish(3))))
+    assert winner.value == 2
+    versions = db.session.execute(sa.select(ServiceStandard.version)).scalars().all()
+    assert sorted(versions) == [1, 2]
+    assert db.session.execute(sa.select(sa.func.count()).select_from(AuditEntry).where(
+        AuditEntry.action == "publish")).scalar() == 2  # the seed's and the winner's
