@@ -64,8 +64,9 @@ def content(response) -> str:
 
 
 def without_csrf(html: str) -> str:
-    """The page with its (per-session, time-stamped) CSRF tokens blanked out."""
-    return CSRF_VALUE.sub(r"\1-\2", html)
+    """The page with its (per-session, time-stamped) CSRF tokens and its per-request
+    script nonces blanked out."""
+    return re.sub(r'nonce="[^"]*"', 'nonce="-"', CSRF_VALUE.sub(r"\1-\2", html))
 
 
 def complaints() -> int:
