@@ -30,6 +30,7 @@ from models.permissions import allowed
 from models.residents import masked_nik
 from models.search import card_conditions
 from models.standard import current_standard
+from models.survey import survey_code
 from models.uploads import open_stored
 
 from .base import actor, pdf_response, reads_personal_data, requires
@@ -181,12 +182,19 @@ class CustodyView(PrintingPage):
                 if not show_refusal(form, exc):
                     raise  # not about one field: the app-level handler answers
             else:
+                # The survey opens at the kiosk for this handover: its page shows nothing
+                # personal, so the screen can be turned towards the resident.
+                survey = url_for("public.survey", kiosk=1, code=survey_code(
+                    card, current_app.config["SECRET_KEY"]))
                 flash(Markup(
                     '{} <a class="btn btn-sm btn-light ml-2" href="{}" target="_blank" '
-                    'rel="noopener" data-testid="handover-receipt">{}</a>').format(
+                    'rel="noopener" data-testid="handover-receipt">{}</a>'
+                    ' <a class="btn btn-sm btn-light ml-2" href="{}" target="_blank" '
+                    'rel="noopener" data-testid="handover-survey">{}</a>').format(
                         _("Card of %(n)s handed over to %(r)s.",
                           n=card.application.applicant.name, r=card.receiver_name),
-                        url_for(".receipt_view", id=card.id), _("Print handover receipt")),
+                        url_for(".receipt_view", id=card.id), _("Print handover receipt"),
+                        survey, _("Fill in the survey at the kiosk")),
                     "success")
                 return redirect(url_for(".index"))
         photo_url = (url_for(".photo_view", id=card.id)

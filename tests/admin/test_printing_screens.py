@@ -38,6 +38,8 @@ from models.cards import check_verification_code
 from models.office_time import office_today
 from models.permissions import ROLES, allowed
 from models.standard import current_standard
+from models.survey import survey_code
+from printing.links import survey_url
 from tests.factories import Auth, batch_with, print_ready, receive, user_of
 
 ACTION = "application.add_to_batch"
@@ -267,6 +269,9 @@ def test_batch_from_draft_to_handover_through_the_screens(app, monkeypatch, tmp_
     assert good1.status == "handed_over", alerts(html)
     assert good1.receiver_name == "UMBU HAPU" and good1.application.status == "handed_over"
     assert f"/admin/custody/receipt/?id={good1.id}" in html
+    # The survey at the kiosk for this handover, offered on the same message.
+    kiosk = f"/survey/{survey_code(good1, app.config['SECRET_KEY'])}?kiosk=1"
+    assert 'data-testid="handover-survey"' in html and f'href="{kiosk}"' in html
     assert good1.blank.serial not in html_of(operator.client.get("/admin/custody/"))
 
     receipt = operator.client.get(f"/admin/custody/receipt/?id={good1.id}")
@@ -275,8 +280,9 @@ def test_batch_from_draft_to_handover_through_the_screens(app, monkeypatch, tmp_
     assert seen["url"].startswith("http") and seen["url"].endswith(f"/verify/{code}")
     assert check_verification_code(code, app.config["SECRET_KEY"]) == good1
     qr = qr_text(receipt.data, tmp_path)
-    if qr is not None:
-        assert qr == seen["url"]
+    if qr is not None:  # the verification QR, and the satisfaction survey's
+        survey = survey_code(good1, app.config["SECRET_KEY"])
+        assert sorted(qr.splitlines()) == sorted([seen["url"], survey_url(survey)])
 
 
 def test_print_pdf_uses_the_chosen_printers_offset(app, monkeypatch):

@@ -31,6 +31,7 @@ from models.batches import (
 from models.blanks import Reconciliation, destroy_spoiled, reconcile
 from models.cards import hand_over
 from models.office_time import office_today
+from models.survey import survey_code
 from printing import cards as card_pdf
 from printing.cards import card_data, render_cards, render_preview
 from printing.documents import (
@@ -41,6 +42,7 @@ from printing.documents import (
     render_manifest,
     render_reconciliation,
 )
+from printing.links import survey_url
 from tests.factories import print_ready, receive, user_of
 
 SECRET = "test-secret"
@@ -388,7 +390,9 @@ def test_handover_receipt_qr_decodes_to_the_verify_url(app, tmp_path, pdftoppm, 
     result = subprocess.run([zbarimg, "--raw", "-q", str(png)], capture_output=True,
                             text=True, timeout=60)
     assert result.returncode == 0, result.stderr
-    assert result.stdout.rstrip("\n") == url
+    # Exactly: the verification QR; beside it the satisfaction survey's (printing.links).
+    survey = survey_url(survey_code(card, app.config["SECRET_KEY"]))
+    assert sorted(result.stdout.splitlines()) == sorted([url, survey])
 
 
 def test_handover_receipt_needs_a_handed_over_card(app):
