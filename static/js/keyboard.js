@@ -91,8 +91,24 @@
     }
     var forms = stepForms();
     if (forms.length) {
-      focusField(firstField(forms[0]));
+      focusField(firstEmptyField(forms[0]) || firstField(forms[0]));
     }
+  }
+
+  // A form that came filled in part (the NIK carried over from the intake): the
+  // first field still to fill, as long as only filled text fields come before it.
+  function firstEmptyField(form) {
+    var fields = form.querySelectorAll(FIELDS);
+    for (var i = 0; i < fields.length; i++) {
+      var el = fields[i];
+      if (!visible(el) || !typing(el) || el.tagName === "SELECT") {
+        return null;
+      }
+      if (!el.value) {
+        return el;
+      }
+    }
+    return null;
   }
 
   function currentForm() {

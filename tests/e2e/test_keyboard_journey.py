@@ -145,9 +145,12 @@ def test_every_shortcut(page: Page, log_in):
     page.keyboard.press("Alt+n")
     arrived(page, r"/admin/applicant/new/")
 
+    # The NIK came along from the intake: the first field still empty has the focus.
+    expect(page.locator("#nik")).to_have_value("5311019999990001")
+    focused(page, "#kk_number")
+
     # Alt+S: the form is submitted (from inside a field), answered by the server
     # in Indonesian, not by a browser bubble.
-    focused(page, "#nik")
     page.keyboard.press("Alt+s")
     page.wait_for_load_state()
     expect(page.locator("#name")).to_have_class(re.compile(r"\bis-invalid\b"))
