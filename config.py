@@ -60,9 +60,10 @@ class Config:
     PUBLIC_STATUS_LIMIT = "20 per 10 minutes; 100 per day"
     PUBLIC_COMPLAINT_LIMIT = "5 per hour; 20 per day"
     PUBLIC_VERIFY_LIMIT = "30 per minute; 300 per day"
-    # The survey's answers: generous enough for the counter's kiosk (one address, every
-    # resident of the day); a code cannot be guessed within it (40-bit HMAC).
-    PUBLIC_SURVEY_LIMIT = "30 per 10 minutes; 300 per day"
+    # The survey (code entry, questionnaire, answers; about three requests a resident):
+    # generous enough for the counter's kiosk, one address for every resident of the
+    # day; a code cannot be guessed within it (40-bit HMAC per card).
+    PUBLIC_SURVEY_LIMIT = "60 per 10 minutes; 600 per day"
     # The office's public address, printed in every link and QR code on paper (intake
     # and handover receipts, complaint acknowledgement, stock notice): documents never
     # carry the host the clerk's browser happened to use. Set it in production, e.g.

@@ -17,9 +17,16 @@ from flask_babel import gettext as _
 
 from forms.survey import SurveyPeriodForm
 from models.office_time import format_date, office_day_range, office_today
-from models.survey import ELEMENT_LABELS, ELEMENTS, GRADE_LABELS, SurveySummary, summary
+from models.survey import (
+    ELEMENT_LABELS,
+    ELEMENTS,
+    GRADE_LABELS,
+    SurveySummary,
+    suggestions,
+    summary,
+)
 
-from .base import SecuredMixin, export_audit, export_response, requires
+from .base import SecuredMixin, actor, export_audit, export_response, requires
 
 EXPORT_TYPES = ("csv", "xlsx")
 TWO_PLACES = Decimal("0.01")
@@ -86,10 +93,12 @@ class SurveyResultsView(SecuredMixin, BaseView):
         form, start, end, problem = self._period()
         if problem:
             flash(problem, "warning")
-        result = summary(*office_day_range(start, end))
+        period = office_day_range(start, end)
+        result = summary(*period)
         return self.render(
             "admin/survey/results.html", form=form, start=start, end=end, result=result,
             rows=self._rows(result), chart=chart_uri(result),
+            suggestions=suggestions(actor(), *period) if self.allowed("view") else [],
             grade_label=GRADE_LABELS.get(result.grade or "", ""),
             export_types=EXPORT_TYPES)
 

@@ -27,6 +27,7 @@ from .cards import Card
 from .db import Model, db
 from .errors import DomainError
 from .office_time import utcnow
+from .permissions import require
 from .transitions import JustProcessed, atomic
 
 # The nine elements in the regulation's order, U1..U9.
@@ -346,6 +347,22 @@ def summary(start_utc: datetime, end_utc: datetime) -> SurveySummary:
     return SurveySummary(respondents, nrr, index, rounded, grade_of(rounded))
 
 
+MAX_LISTED_SUGGESTIONS = 100
+
+
+def suggestions(actor: Any, start_utc: datetime, end_utc: datetime,
+                limit: int = MAX_LISTED_SUGGESTIONS) -> list[str]:
+    """The residents' suggestions of the period, newest first, as text alone: no date,
+    time or channel, which could be matched against the day's handovers to a name."""
+    require(actor, "survey_response", "view")
+    return [text for text in db.session.execute(
+        sa.select(SurveyResponse.suggestion)
+        .where(SurveyResponse.submitted_at >= start_utc, SurveyResponse.submitted_at < end_utc,
+               SurveyResponse.suggestion.is_not(None))
+        .order_by(SurveyResponse.submitted_at.desc(), SurveyResponse.id.desc())
+        .limit(limit)).scalars() if text]
+
+
 __all__ = [
     "ELEMENTS",
     "ELEMENT_LABELS",
@@ -354,6 +371,7 @@ __all__ = [
     "card_for_code",
     "grade_of",
     "submit_response",
+    "suggestions",
     "summary",
     "survey_code",
 ]

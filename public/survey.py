@@ -58,7 +58,7 @@ def survey_kiosk() -> t.Any:
 
 
 @bp.route("/survey/<path:code>", methods=("GET", "POST"))
-@limited("PUBLIC_SURVEY_LIMIT", "survey", methods=["POST"])
+@limited("PUBLIC_SURVEY_LIMIT", "survey")
 @no_store
 def survey(code: str) -> t.Any:
     kiosk = _kiosk()

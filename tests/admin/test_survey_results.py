@@ -37,10 +37,12 @@ def test_the_head_of_division_sees_this_months_figures(app, client, head_of_divi
     assert 'data-testid="ikm">87.50<' in page and 'data-testid="grade">B (Baik)' in page
     assert 'data-testid="survey-chart"' in page and "data:image/svg+xml;base64," in page
     assert "Persyaratan" in page and format_date(office_today().replace(day=1)) in page
-    for card in cards:  # aggregates only: no name, no receipt, no suggestion
+    for card in cards:  # aggregates and bare suggestions: no name, no receipt
         assert card.application.applicant.name not in page
         assert card.application.number not in page
-    assert "Ruang tunggu panas" not in page
+        assert card.blank.serial not in page
+    listed = page.split('data-testid="survey-suggestions">', 1)[1].split("</ul>", 1)[0]
+    assert listed.count("<li") == 2 and "Ruang tunggu panas" in listed
 
 
 def test_another_period_and_a_bad_date(app, client, secretary):

@@ -9,7 +9,7 @@ from decimal import ROUND_HALF_UP, Decimal
 import pytest
 import sqlalchemy as sa
 
-from models import AuditEntry, Card, DomainError, db
+from models import AuditEntry, Card, DomainError, PermissionDenied, db
 from models.batches import confirm_card, print_batch
 from models.cards import hand_over
 from models.office_time import simulated, utcnow
@@ -21,6 +21,7 @@ from models.survey import (
     grade_of,
     normalize_code,
     submit_response,
+    suggestions,
     summary,
     survey_code,
 )
@@ -233,3 +234,14 @@ def test_summary_counts_only_its_period_in_one_query(app):
 
 def test_every_element_has_a_label():
     assert len(ELEMENTS) == 9 and set(ELEMENT_LABELS) == set(ELEMENTS)
+
+
+def test_suggestions_are_bare_text_for_the_oversight_roles(app):
+    first, second, third = handed_over_cards(app, 3)
+    for card, text in ((first, "Kursi kurang"), (second, None), (third, "Ruang panas")):
+        submit_response(survey_code(card, SECRET), ALL_GOOD, secret=SECRET, suggestion=text)
+    start, end = utcnow() - timedelta(hours=1), utcnow() + timedelta(hours=1)
+    assert suggestions(user_of("secretary"), start, end) == ["Ruang panas", "Kursi kurang"]
+    assert suggestions(user_of("head_of_office"), start, end, limit=1) == ["Ruang panas"]
+    with pytest.raises(PermissionDenied):
+        suggestions(user_of("recording_operator"), start, end)
