@@ -248,3 +248,21 @@ def test_presets_follow_the_standard_and_the_wita_day(app):
     assert found["today"].query == "state=all&from=2026-03-05&to=2026-03-05"
     for p in found.values():
         check_query("queue", p.query)  # every preset is a valid filter set
+
+
+def test_printed_not_collected_after_the_standards_days(app):
+    operator = user_of("recording_operator")
+    days = current_standard().uncollected_flag_days
+    now = wita("2026-03-04 10:00")
+    old, recent = (submitted(app, make_applicant(nik=nik_for(born, "1", i + 1),
+                                                 birth_date=born, sex="1"), operator)
+                   for i, born in enumerate((date(1980, 5, 6), date(1981, 6, 7))))
+    for application, age in ((old, days + 1), (recent, days - 1)):
+        db.session.execute(sa.update(Application).where(Application.id == application.id)
+                           .values(status="printed",
+                                   clock_stopped_at=now - timedelta(days=age)))
+    db.session.commit()
+    with simulated(lambda: now):
+        found = work_queue(operator, QueueFilters(state=queue.UNCOLLECTED))
+    assert numbers(found) == [old.number]
+    assert found.counts[queue.UNCOLLECTED].value == 1
