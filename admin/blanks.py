@@ -327,6 +327,7 @@ class StockView(PrintingPage):
             "admin/printing/stock.html", stock=stock_counts(),
             may_receive=allowed(user, "blank_receipt", "create"),
             may_destroy=allowed(user, "blank", "destroy"),
+            may_read_reports=allowed(user, "destruction_report", "list"),
         )
 
 

@@ -185,6 +185,8 @@ def test_destruction_reports_numbered_listed_downloaded_and_checked(app):
                                       .order_by(DestructionReport.id)).scalars())
     for role in ("head_of_division", "secretary", "head_of_office"):
         client = head if role == "head_of_division" else login(app, role)
+        stock = html_of(client.client.get("/admin/stock/"))
+        assert 'href="/admin/destruction-report/" data-testid="destruction-reports"' in stock
         listing = html_of(client.client.get("/admin/destruction-report/"))
         assert all(n in listing for n in numbers), role
         pdf = client.client.get(f"/admin/destruction-report/pdf/?id={reports[0].id}")
