@@ -22,13 +22,14 @@ from wtforms import StringField, TextAreaField
 from wtforms.validators import InputRequired, Length, Optional
 
 from forms.i18n import TranslatedMeta
-from models import DomainError, db
+from models import DomainError, db, statistics
 from models import evaluations as ev
 from models.office_time import format_datetime
 from models.validation import parse_id
 
-from .base import SecuredMixin, actor, pdf_response, requires
+from .base import MAX_PAGE, SecuredMixin, actor, bounded_int, pdf_response, requires
 
+BREACHES_PAGE = 100
 STEP_LABELS = {"submit": _l("Submit to the secretary"), "review": _l("Mark as reviewed"),
                "acknowledge": _l("Acknowledge (close the month)")}
 
@@ -140,6 +141,21 @@ class EvaluationView(SecuredMixin, BaseView):
                                                         zone_label=True))
                                     for h in report.pdf_history or []],
                            frozen=ev.is_frozen(report.period))
+
+    @expose("/breaches/")
+    @requires("evaluation_report", "view")
+    def breaches(self) -> t.Any:
+        """Every breach of the report's month with its reason, a page at a time (the
+        PDF prints the first ones and the count by reason)."""
+        report = self._report()
+        page = bounded_int(request.args.get("page"), 1, MAX_PAGE) or 1
+        start, end = ev.period_range(report.period)
+        rows = statistics.breaches(start, end, BREACHES_PAGE + 1,
+                                   (page - 1) * BREACHES_PAGE)
+        return self.render("admin/evaluations/breaches.html", report=report,
+                           rows=rows[:BREACHES_PAGE], page=page,
+                           more=len(rows) > BREACHES_PAGE, first=(page - 1) * BREACHES_PAGE,
+                           label=ev.office_month_label(report.period), when=format_datetime)
 
     @expose("/status/")
     @requires("evaluation_report", "view")

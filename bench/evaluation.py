@@ -74,7 +74,7 @@ def measure(kind: str, n: int, repeat: int, profile: bool) -> dict[str, Any]:
         count = db.session.execute(
             db.select(db.func.count(Application.id))).scalar()
         assert count == n, f"the database holds {count} applications, not {n}"
-        head = db.session.execute(db.select(User).where(
+        head_id = db.session.execute(db.select(User.id).where(
             User.username == dashboards.username("head_of_division"))).scalar_one()
         today = office_today()
         year, month = ev.previous_period(today.year, today.month)
@@ -93,12 +93,12 @@ def measure(kind: str, n: int, repeat: int, profile: bool) -> dict[str, Any]:
         report = None
         for _ in range(repeat):
             t0 = time.perf_counter()
-            report = ev.generate(period, db.session.get(User, head.id))
+            report = ev.generate(period, db.session.get(User, head_id))
             times.append(time.perf_counter() - t0)
             db.session.remove()
         assert report is not None
         tracemalloc.start()
-        ev.generate(period, db.session.get(User, head.id))
+        ev.generate(period, db.session.get(User, head_id))
         heap_peak = tracemalloc.get_traced_memory()[1]
         tracemalloc.stop()
         db.session.remove()
@@ -106,7 +106,7 @@ def measure(kind: str, n: int, repeat: int, profile: bool) -> dict[str, Any]:
         if profile:
             prof = cProfile.Profile()
             prof.enable()
-            ev.generate(period, db.session.get(User, head.id))
+            ev.generate(period, db.session.get(User, head_id))
             prof.disable()
             out = io.StringIO()
             pstats.Stats(prof, stream=out).sort_stats("cumulative").print_stats(30)

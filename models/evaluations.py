@@ -67,7 +67,9 @@ READ_ACTIONS = ("read", "view", "export", "export_failed", "download", "lookup")
 CHANGES_LISTED = 50
 # Closed months looked back at for changes.
 CLOSED_MONTHS_CHECKED = 12
-BREACHES_LISTED = 200
+# Breaches printed one by one; all of them are counted by reason (breach_groups) and
+# listed on the application screens.
+BREACHES_LISTED = 30
 
 
 class EvaluationReport(Model):
@@ -223,7 +225,7 @@ def _trend(year: int, month: int, months: int = 12) -> list[dict[str, Any]]:
     for _ in range(months):
         start, end = month_range(y, m)
         counts = statistics.application_counts(start, end)
-        service = statistics.service_figures(start, end)
+        service = statistics.service_figures(start, end, with_percentiles=False)
         out.append({"period": period_of(y, m), "received": counts.received,
                     "handed_over": counts.handed_over, "served": service.served,
                     "within_normal": service.within_normal,
@@ -336,6 +338,7 @@ def collect(year: int, month: int, progress: Progress | None = None,
     figures["core"] = _core(start, end)
     report_progress(20, "service")
     figures["breaches"] = _json(statistics.breaches(start, end, BREACHES_LISTED))
+    figures["breach_groups"] = _json(statistics.breach_groups(start, end))
     figures["disruptions"] = _json(statistics.disruptions(start, end))
     report_progress(35, "operators")
     figures["operators"] = _json(statistics.output_per_operator(start, end))

@@ -182,9 +182,11 @@ def _served_condition(start: datetime, end: datetime) -> list[Any]:
             Application.status != "duplicate", Application.deadline_at.is_not(None)]
 
 
-def service_figures(start: datetime, end: datetime) -> ServiceFigures:
+def service_figures(start: datetime, end: datetime, *, with_percentiles: bool = True
+                    ) -> ServiceFigures:
     """Service against the standard: served, share within 1 h and 24 h, median and
-    90th percentile minutes, and the number of breaches."""
+    90th percentile minutes (None without `with_percentiles`: the trends need no
+    sort), and the number of breaches."""
     standard = current_standard()
     minutes = _service_minutes()
     served_where = _served_condition(start, end)
@@ -195,7 +197,8 @@ def service_figures(start: datetime, end: datetime) -> ServiceFigures:
         sa.func.coalesce(sa.func.sum(sa.case(
             (minutes <= standard.sla_hours_disrupted * 60.0 + 1e-6, 1), else_=0)), 0),
     ).where(*served_where)).one()
-    median, p90 = percentiles(minutes, served_where, (0.5, 0.9))
+    median, p90 = percentiles(minutes, served_where, (0.5, 0.9)) if with_percentiles \
+        else (None, None)
     now = min(utcnow(), end)
     return ServiceFigures(
         served=int(row[0]), within_normal=int(row[1]), within_disrupted=int(row[2]),
@@ -203,6 +206,35 @@ def service_figures(start: datetime, end: datetime) -> ServiceFigures:
         p90_minutes=None if p90 is None else round(p90, 2),
         breaches=_count(*_breach_condition(start, end, now)),
         normal_hours=standard.sla_hours, disrupted_hours=standard.sla_hours_disrupted)
+
+
+@dataclass(frozen=True)
+class BreachGroup:
+    hours: int | None  # the limit that was broken
+    disrupted: bool  # under a disruption that gave the longer limit
+    count: int
+    max_late_minutes: float | None  # the latest of them (up to the period's end if open)
+    open: int  # still not served at the period's end
+
+
+def breach_groups(start: datetime, end: datetime) -> list[BreachGroup]:
+    """The period's breaches by reason: the limit broken, with or without a
+    disruption, how many, how late the latest, how many still open."""
+    now = min(utcnow(), end)
+    late = minutes_between(sa.func.coalesce(Application.clock_stopped_at, sa.literal(now)),
+                           Application.deadline_at)
+    disrupted = Application.disruption_id.is_not(None)
+    rows = db.session.execute(
+        sa.select(Application.sla_hours, disrupted.label("disrupted"),
+                  sa.func.count(Application.id), sa.func.max(late),
+                  sa.func.sum(sa.case((Application.clock_stopped_at.is_(None), 1),
+                                      else_=0)))
+        .where(*_breach_condition(start, end, now))
+        .group_by(Application.sla_hours, disrupted)
+        .order_by(Application.sla_hours, disrupted)).all()
+    return [BreachGroup(None if h is None else int(h), bool(d), int(n),
+                        None if m is None else round(float(m), 2), int(o or 0))
+            for h, d, n, m, o in rows]
 
 
 @dataclass(frozen=True)
@@ -217,13 +249,15 @@ class Breach:
     reason: str
 
 
-def breaches(start: datetime, end: datetime, limit: int = 100) -> list[Breach]:
+def breaches(start: datetime, end: datetime, limit: int = 100, offset: int = 0
+             ) -> list[Breach]:
     """The period's breaches (by deadline), earliest first, each with its reason as
     the service clock gives it (judged at the period's end for one still open)."""
     now = min(utcnow(), end)
     rows = db.session.execute(
         sa.select(Application).where(*_breach_condition(start, end, now))
-        .order_by(Application.deadline_at, Application.id).limit(limit)).scalars()
+        .order_by(Application.deadline_at, Application.id).limit(limit).offset(offset)
+    ).scalars()
     out = []
     for application in rows:
         c = clock(application, now)
@@ -519,6 +553,7 @@ def audit_head_at(moment: datetime) -> ChainHead | None:
 
 __all__ = [
     "AGE_BANDS", "AgeBand", "ApplicationCounts", "AreaFigures", "BlankFigures", "Breach",
+    "BreachGroup", "breach_groups",
     "ChainHead", "ChannelResponse", "ComplaintFigures", "DisruptionFigure",
     "OperatorOutput", "ServiceFigures", "application_counts", "audit_head_at",
     "blank_figures", "blank_status_counts", "blanks_on_hand_at", "breaches",

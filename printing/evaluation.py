@@ -108,16 +108,12 @@ def _share(part: int, whole: int) -> str:
 
 
 def _charts(f: dict[str, Any]) -> dict[str, Any]:
-    counts = f["core"]["applications"]
-    steps = ["Diterima", "Direkam", "Siap cetak", "Dicetak", "Diserahkan"]
     trend = f["trend"]
     months = [month_name(t["period"])[:3] + " " + t["period"][2:4] for t in trend]
-    areas = f["areas"]
     skm = f["skm"]
+    # Few charts, each earning its place: WeasyPrint lays out every SVG element, and
+    # the tables beside them already carry the month's own figures.
     out = {
-        "steps": charts.figure("bar", "Permohonan per tahap", steps, {"Jumlah": [
-            counts["received"], counts["recorded"], counts["print_ready"],
-            counts["printed"], counts["handed_over"]]}, label_heading="Tahap"),
         "trend": charts.figure("line", "Tren 12 bulan: % selesai dalam batas waktu", months, {
             "≤ batas normal": [100.0 * t["within_normal"] / t["served"] if t["served"]
                                else None for t in trend],
@@ -130,12 +126,6 @@ def _charts(f: dict[str, Any]) -> dict[str, Any]:
             "Pelanggaran": [t["breaches"] for t in trend],
         }, label_heading="Bulan"),
     }
-    if areas:
-        out["areas"] = charts.figure(
-            "bar", "Permohonan per kecamatan dan jenis kelamin",
-            [a["district_name"] for a in areas],
-            {"Laki-laki": [a["male"] for a in areas],
-             "Perempuan": [a["female"] for a in areas]}, label_heading="Kecamatan")
     if skm["respondents"]:
         out["skm"] = charts.figure(
             "bar", "Nilai rata-rata per unsur SKM",
@@ -177,6 +167,12 @@ def evaluation_context(figures: dict[str, Any], *, version: int,
             "stopped": _when(b["stopped_at"]) if b["stopped_at"] else "belum selesai",
             "reason": b["reason"]} for b in f["breaches"]],
         "breaches_more": max(0, service["breaches"] - len(f["breaches"])),
+        "breach_groups": [{
+            "limit": f"{g['hours']} jam" if g["hours"] is not None else "–",
+            "disrupted": "ya" if g["disrupted"] else "tidak",
+            "count": g["count"], "open": g["open"],
+            "latest": _duration(g["max_late_minutes"]) if g["max_late_minutes"] is not None
+            else "–"} for g in f.get("breach_groups", [])],
         "disruptions": [{
             "kind": DISRUPTION_KINDS.get(d["kind"], d["kind"]),
             "started": _when(d["started_at"]),

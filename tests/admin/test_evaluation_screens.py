@@ -125,3 +125,18 @@ def test_the_command_line_generates_a_month(app, runner, cheap_pdf):
         AuditEntry.action == "generate")).scalar() == user_of("head_of_division").username
     refused = runner.invoke(args=["evaluation", "generate", "--month", "10-2026"])
     assert refused.exit_code != 0 and "YYYY-MM" in refused.output
+
+
+def test_every_breach_is_listed_with_its_reason(head_of_office, client, cheap_pdf):
+    from models.office_time import simulated
+    from tests.models.test_evaluation_figures import NOW, build_october
+
+    with simulated(lambda: NOW):
+        build_october()
+        report = ev.generate(PERIOD, user_of("head_of_division"))
+    page = client.get(f"/admin/evaluations/breaches/?id={report.id}").get_data(as_text=True)
+    rows = re.findall(r"<td>(P-A\d)</td>", page)
+    assert rows == ["P-A2", "P-A4"]
+    assert 'data-testid="breaches-next"' not in page
+    assert client.get(f"/admin/evaluations/breaches/?id={report.id}&page=abc").status_code \
+        == 200

@@ -255,6 +255,11 @@ def test_service_time_shares_percentiles_and_breaches(october):
     assert [b.number for b in listed] == ["P-A2", "P-A4"]
     assert "30" in listed[0].reason and listed[0].disruption_id is None
     assert listed[1].stopped_at is None
+    # By reason: both broke the 1-hour limit without a disruption; A4 is still open,
+    # late by the month's end (20-10 10:00 to 01-11 00:00 WITA).
+    with simulated(lambda: NOW):
+        assert statistics.breach_groups(*OCT) == [statistics.BreachGroup(
+            hours=1, disrupted=False, count=2, max_late_minutes=16680.0, open=1)]
 
 
 def test_disruptions_with_kind_and_duration(october):
