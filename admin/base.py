@@ -38,6 +38,7 @@ from models.validation import (
     unstorable_characters,
 )
 
+from .date_filters import OfficeFilterConverter
 from .formatters import DETAIL_TYPE_FORMATTERS, EXPORT_TYPE_FORMATTERS, TYPE_FORMATTERS
 
 F = t.TypeVar("F", bound=t.Callable[..., t.Any])
@@ -477,6 +478,8 @@ class SecuredModelView(SecuredMixin, ModelView):
     column_display_actions = True
     column_editable_list: t.ClassVar[list[str]] = []  # no inline edit: forms validate
     named_filter_urls = True
+    # Date filters typed DD-MM-YYYY; moments filtered by their WITA day.
+    filter_converter = OfficeFilterConverter()
     list_template = "admin/office_list.html"
     # Dates DD-MM-YYYY, times in WITA, Ya/Tidak: on every screen and export.
     column_type_formatters = TYPE_FORMATTERS

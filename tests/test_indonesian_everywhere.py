@@ -4,11 +4,12 @@ and the keyboard-first intake page (item 3)."""
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import re
 import shutil
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -16,8 +17,8 @@ from flask import current_app
 
 import catalogs
 from models import Applicant, Disruption, db, service_clock
-from models.office_time import format_datetime, utcnow
-from tests.factories import make_applicant, submitted, user_of
+from models.office_time import format_datetime, simulated, utcnow
+from tests.factories import make_applicant, nik_for, submitted, user_of
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -178,3 +179,43 @@ def test_the_disruption_on_an_application_page_is_in_wita(app, client, recording
     utc_text = started.strftime("%d-%m-%Y %H:%M")
     assert utc_text != format_datetime(started)
     assert utc_text not in page and started.isoformat(sep=" ")[:16] not in page
+
+
+def _date_filter_args(html: str) -> dict[str, str]:
+    """Operation -> URL argument of the list's (one) date column filters."""
+    data = re.search(r'<div id="filter-groups-data" class="d-none">(.*?)</div>', html, re.S)
+    groups = json.loads(data.group(1))
+    (dated,) = [flts for flts in groups.values()
+                if any(f["type"] == "office-date" for f in flts)]
+    return {f["operation"]: f["arg"] for f in dated}
+
+
+def test_list_filters_take_dd_mm_yyyy_and_the_wita_day(app, client, recording_operator):
+    operator = user_of("recording_operator")
+    # 23:30 WITA on 01-12-2026 is 15:30 UTC; 00:30 WITA on 02-12-2026 is 16:30 UTC of
+    # the 1st: a filter on the UTC day would put both on the 1st.
+    numbers = {}
+    for serial, moment in ((1, datetime(2026, 12, 1, 15, 30)),
+                           (2, datetime(2026, 12, 1, 16, 30))):
+        applicant = make_applicant(nik=nik_for(date(1990, 8, 17), "2", serial))
+        with simulated(lambda moment=moment: moment):
+            numbers[serial] = submitted(app, applicant, operator).number
+        db.session.commit()
+    html = client.get("/admin/application/").get_data(as_text=True)
+    args = _date_filter_args(html)
+    assert set(args) >= {"pada tanggal", "sebelum tanggal", "sesudah tanggal",
+                         "dari ... s/d ..."}
+
+    def listed(operation: str, value: str) -> set[int]:
+        page = client.get("/admin/application/", query_string={
+            f"flt0_{args[operation]}": value}).get_data(as_text=True)
+        return {n for n, number in numbers.items() if number in page}
+
+    assert listed("pada tanggal", "01-12-2026") == {1}
+    assert listed("pada tanggal", "02-12-2026") == {2}
+    assert listed("sesudah tanggal", "01-12-2026") == {2}
+    assert listed("sebelum tanggal", "02-12-2026") == {1}
+    assert listed("dari ... s/d ...", "01-12-2026 s/d 02-12-2026") == {1, 2}
+    assert listed("dari ... s/d ...", "02-12-2026 to 02-12-2026") == {2}
+    # Not a date (an English browser's 12/01/2026): the filter is not applied.
+    assert listed("pada tanggal", "12/01/2026") == {1, 2}

@@ -14,14 +14,14 @@
                "September", "Oktober", "November", "Desember"],
       days: ["Sen", "Sel", "Rab", "Kam", "Jum", "Sab", "Min"],
       open: "Pilih tanggal", prev: "Bulan sebelumnya", next: "Bulan berikutnya",
-      month: "Bulan", year: "Tahun", close: "Tutup"
+      month: "Bulan", year: "Tahun", close: "Tutup", until: "s/d"
     },
     en: {
       months: ["January", "February", "March", "April", "May", "June", "July", "August",
                "September", "October", "November", "December"],
       days: ["Mo", "Tu", "We", "Th", "Fr", "Sa", "Su"],
       open: "Choose a date", prev: "Previous month", next: "Next month",
-      month: "Month", year: "Year", close: "Close"
+      month: "Month", year: "Year", close: "Close", until: "to"
     }
   };
   var lang = (document.documentElement.getAttribute("lang") || "id").slice(0, 2);
@@ -304,10 +304,55 @@
     }
   });
 
+  // Flask-Admin's list filters: filters.js draws their inputs, at load and whenever a
+  // filter is added or its operation changed. Which are dates is in the filters'
+  // definition (admin/date_filters.py: type office-date / office-daterange).
+  function filterTypes() {
+    var data = document.getElementById("filter-groups-data");
+    var types = {};
+    if (!data) {
+      return types;
+    }
+    try {
+      var groups = JSON.parse(data.textContent);
+      Object.keys(groups).forEach(function (name) {
+        groups[name].forEach(function (f) {
+          types[f.arg] = f.type;
+        });
+      });
+    } catch (e) {
+      return {};
+    }
+    return types;
+  }
+
+  function enhanceFilters(types) {
+    var inputs = document.querySelectorAll("#filter_form input.filter-val");
+    Array.prototype.forEach.call(inputs, function (input) {
+      var type = types[(input.name || "").replace(/^flt\d+_/, "")];
+      if (type === "office-date") {
+        input.placeholder = "DD-MM-YYYY";
+        input.setAttribute("inputmode", "numeric");
+        input.setAttribute("autocomplete", "off");
+        enhance(input);
+      } else if (type === "office-daterange" && !input.placeholder) {
+        input.placeholder = "DD-MM-YYYY " + T.until + " DD-MM-YYYY";
+        input.setAttribute("autocomplete", "off");
+      }
+    });
+  }
+
   function run() {
     Array.prototype.forEach.call(
       document.querySelectorAll("input[data-date-picker]:not([data-date-picker=done])"),
       enhance);
+    var filters = document.getElementById("filter_form");
+    var types = filterTypes();
+    if (filters && Object.keys(types).length) {
+      enhanceFilters(types);
+      new MutationObserver(function () { enhanceFilters(types); })
+        .observe(filters, { childList: true, subtree: true });
+    }
   }
 
   if (document.readyState === "loading") {

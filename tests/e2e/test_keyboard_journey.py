@@ -207,3 +207,16 @@ def test_dates_typed_dd_mm_yyyy_on_an_english_browser(page: Page, log_in, applic
     assert saved.birth_date == date(1990, 8, 17)
     db.session.rollback()
     expect(page.locator("table.model-list")).to_contain_text("17-08-1990")
+
+    # The list filters on dates: DD-MM-YYYY with the same calendar, in the WITA day.
+    page.goto("/admin/application/")
+    arg = page.evaluate("""() => {
+        const groups = JSON.parse(document.getElementById('filter-groups-data').textContent);
+        for (const flts of Object.values(groups))
+            for (const f of flts) if (f.type === 'office-date') return f.arg;
+    }""")
+    page.goto(f"/admin/application/?flt0_{arg}=17-08-1990")
+    value = page.locator("#filter_form input.filter-val")
+    expect(value).to_have_value("17-08-1990")
+    expect(value).to_have_attribute("placeholder", "DD-MM-YYYY")
+    expect(page.locator("#filter_form .datepicker-open")).to_be_visible()
