@@ -48,11 +48,6 @@ def upgrade():
     with op.batch_alter_table('application', schema=None) as batch_op:
         batch_op.create_index('ix_application_recorded_at', ['recorded_at'], unique=False)
         batch_op.create_index('ix_application_siak_result_at', ['siak_result_at'], unique=False)
-        batch_op.create_index('ix_application_clock_stopped_at', ['clock_stopped_at'], unique=False)
-        batch_op.create_index('ix_application_closed_at', ['closed_at'], unique=False)
-
-    with op.batch_alter_table('card', schema=None) as batch_op:
-        batch_op.create_index('ix_card_handed_over_at_printed_at', ['handed_over_at', 'printed_at'], unique=False)
 
     with op.batch_alter_table('complaint', schema=None) as batch_op:
         batch_op.create_index('ix_complaint_resolved_at', ['resolved_at'], unique=False)
@@ -68,12 +63,7 @@ def downgrade():
     with op.batch_alter_table('complaint', schema=None) as batch_op:
         batch_op.drop_index('ix_complaint_resolved_at')
 
-    with op.batch_alter_table('card', schema=None) as batch_op:
-        batch_op.drop_index('ix_card_handed_over_at_printed_at')
-
     with op.batch_alter_table('application', schema=None) as batch_op:
-        batch_op.drop_index('ix_application_closed_at')
-        batch_op.drop_index('ix_application_clock_stopped_at')
         batch_op.drop_index('ix_application_siak_result_at')
         batch_op.drop_index('ix_application_recorded_at')
 
