@@ -19,6 +19,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 import sqlalchemy as sa
+from flask_babel import LazyString
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -43,7 +44,7 @@ ELEMENTS: tuple[str, ...] = (
     "complaint_handling",
 )
 
-ELEMENT_LABELS: dict[str, Any] = {
+ELEMENT_LABELS: dict[str, LazyString] = {
     "requirements": _l("Requirements"),
     "procedure": _l("Systems, mechanisms and procedures"),
     "time": _l("Completion time"),
@@ -56,7 +57,7 @@ ELEMENT_LABELS: dict[str, Any] = {
 }
 
 # The question put to the resident for each element.
-ELEMENT_QUESTIONS: dict[str, Any] = {
+ELEMENT_QUESTIONS: dict[str, LazyString] = {
     "requirements": _l("How well do the service's requirements match the kind of "
                        "service?"),
     "procedure": _l("How easy is the service procedure at this office?"),
@@ -76,7 +77,7 @@ ELEMENT_QUESTIONS: dict[str, Any] = {
 # The four answers per element (scores 1..4), in the regulation's wording.
 _MATCH = (_l("Not appropriate"), _l("Less appropriate"), _l("Appropriate"),
           _l("Very appropriate"))
-ANSWER_LABELS: dict[str, tuple[Any, ...]] = {
+ANSWER_LABELS: dict[str, tuple[LazyString, ...]] = {
     "requirements": _MATCH,
     "procedure": (_l("Not easy"), _l("Less easy"), _l("Easy"), _l("Very easy")),
     "time": (_l("Not fast"), _l("Less fast"), _l("Fast"), _l("Very fast")),
