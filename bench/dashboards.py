@@ -524,11 +524,10 @@ def heap_peak(client: Any, url: str) -> float:
 
 
 def forget_snapshots(app: Any) -> None:
-    from models.dashboards import DashboardMonth
+    from models.dashboards import forget_snapshots as forget
 
     with app.app_context():
-        db.session.execute(sa.delete(DashboardMonth))
-        db.session.commit()
+        forget()
         db.session.remove()
 
 

@@ -394,3 +394,34 @@ def test_admin_board_has_accounts_and_the_standard_only(app):
     assert set(board.accounts) == set(dashboards.BOARD_OF_ROLE)
     assert board.standard is not None and board.standard.sla_hours == 1
     assert board.pending_grants == 0
+
+
+def test_evaluations_wait_for_the_right_sign_off(app, auth):
+    from models.evaluations import EvaluationReport
+
+    db.session.add_all([
+        EvaluationReport(period="2026-01", version=1, status="acknowledged"),
+        EvaluationReport(period="2026-02", version=1, status="reviewed"),
+        EvaluationReport(period="2026-03", version=1, status="submitted"),
+        EvaluationReport(period="2026-03", version=2, status="generated"),
+    ])
+    db.session.commit()
+    assert [(e.period, e.step) for e in dashboards.evaluations_awaiting(
+        user_of("secretary"))] == [("2026-03", "review")]
+    assert [(e.period, e.step) for e in dashboards.evaluations_awaiting(
+        user_of("head_of_office"))] == [("2026-02", "acknowledge")]
+    assert dashboards.evaluations_awaiting(user_of("head_of_division")) == []
+    html = landing(auth, "head_of_office")
+    listed = re.search(r'data-testid="evaluations">(.*?)</ul>', html, re.S).group(1)
+    assert 'data-period="2026-02"' in listed and "2026-03" not in listed
+
+
+def test_forgotten_snapshots_are_computed_again(office):
+    with simulated(lambda: NOW):
+        dashboards.month_trend()
+        assert db.session.execute(sa.select(sa.func.count()).select_from(
+            dashboards.DashboardMonth)).scalar() == 11
+        dashboards.forget_snapshots()
+        assert db.session.execute(sa.select(sa.func.count()).select_from(
+            dashboards.DashboardMonth)).scalar() == 0
+        assert dashboards.month_trend()[-2].served == 2
