@@ -616,4 +616,9 @@ def clock_view(application: Application, now: datetime | None = None) -> ClockVi
         return view(text, c.breached, c.breach_reason, False)
     if c.breached:
         return view(_l("Overdue by %(t)s", t=left), True, c.breach_reason, True)
+    starts = c.deadline - timedelta(hours=c.hours or 0)
+    if c.hours and starts > (now or utcnow()):
+        # Recorded at 16: not "294 days left" but when the promise starts to run.
+        return view(_l("Waiting for age 17: the clock starts %(t)s.",
+                       t=format_datetime(starts, zone_label=True)), False, None, False)
     return view(_l("%(t)s left", t=left), False, None, True)

@@ -97,6 +97,7 @@ def test_the_banner_names_the_open_disruption_in_wita(app):
     assert format_datetime(at, zone_label=True) in banner
     assert "Jaringan komunikasi" in banner or "Communication network" in banner
     assert "24 jam" in banner
+    assert 'href="/admin/disruption/details/?id=' in banner
     db.session.execute(sa.update(Disruption).values(ended_at=utcnow()))
     db.session.commit()
     html = html_of(login(app, "recording_operator").client.get("/admin/queue/"))

@@ -24,7 +24,7 @@ from models.saved_filters import (
     save_filter,
     saved_filters,
 )
-from models.service_clock import clock, open_disruption
+from models.service_clock import clock, clock_view, open_disruption
 from models.standard import current_standard
 from tests.factories import make_applicant, nik_for, recorded, submitted, user_of
 
@@ -70,6 +70,9 @@ def test_under_17_waits_in_its_own_group_until_the_birthday_in_wita(app):
         assert "05-03-2026" in row.lateness and row.lateness == row.state_label
         assert not row.overdue
         assert queue.print_ready_count() == 1
+        # Its own page says when its clock starts, not how many days are "left".
+        text = clock_view(young).text
+        assert "05-03-2026 08:00 WITA" in text and not clock_view(young).running
         assert queue.open_state_counts() == {"print_ready": 1, queue.WAITING: 1}
         printable = db.session.execute(
             sa.select(Application.number).join(Application.applicant)
