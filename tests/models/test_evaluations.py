@@ -157,6 +157,11 @@ def test_a_change_to_a_closed_month_is_flagged_on_the_next_evaluation(app, cheap
         p2 = db.session.execute(sa.select(Application).where(
             Application.number == "P-A2")).scalar_one()
         audit.record(user_of("printing_operator"), "hand_over", p2, changes={})
+        # A record of October entered now, behind the audit trail's back (a repair in
+        # the database): only the figures' comparison shows it.
+        db.session.add(Application(number="P-LATE", applicant_id=p2.applicant_id,
+                                   status="rejected", submitted_at=wita(10, 16, 9),
+                                   closed_at=wita(10, 16, 9, 30), f102_complete=True))
         db.session.commit()
     november = _generate("2026-11", at=DECEMBER)
     (flag,) = november.figures["closed_changes"]
@@ -167,6 +172,12 @@ def test_a_change_to_a_closed_month_is_flagged_on_the_next_evaluation(app, cheap
         flag["differences"]
     db.session.refresh(october)
     assert october.figures == acknowledged  # the closed report is not changed
+    # November's trend shows October as acknowledged (3 disruptions, its figures as
+    # signed), not recounted.
+    (oct_trend,) = [t for t in november.figures["trend"] if t["period"] == "2026-10"]
+    assert oct_trend["received"] == acknowledged["core"]["applications"]["received"] == 7
+    assert {"section": "applications", "key": "received", "old": 7, "new": 8} in \
+        flag["differences"]
     # A step taken now on last month's record (a handover) is no change to it.
     assert all(e["action"] != "hand_over" for e in flag["entries"])
 
