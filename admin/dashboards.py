@@ -39,9 +39,10 @@ class DashboardView(SecuredMixin, OfficeIndexView):
     """The landing page: what this role has to do or to watch, nothing else."""
 
     entity = "dashboard"
+    access_action = "view"
 
     def is_accessible(self) -> bool:
-        return current_user.is_authenticated and self.allowed("view")
+        return current_user.is_authenticated and self.allowed(self.access_action)
 
     @expose("/")
     @requires("dashboard", "view")
