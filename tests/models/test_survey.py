@@ -103,19 +103,24 @@ def test_one_answer_per_handover(app):
     assert stored() == 1
 
 
-@pytest.mark.parametrize("scores, field", [
+OUT_OF_SCALE = [
     ({**ALL_GOOD, "fee": 0}, "fee"),
     ({**ALL_GOOD, "time": 5}, "time"),
     ({**ALL_GOOD, "product": "sangat"}, "product"),
     ({**ALL_GOOD, "facilities": "3.5"}, "facilities"),
     ({**ALL_GOOD, "staff_conduct": True}, "staff_conduct"),
+    ({**ALL_GOOD, "procedure": None}, "procedure"),
     ({k: v for k, v in ALL_GOOD.items() if k != "complaint_handling"}, "complaint_handling"),
-])
-def test_scores_out_of_the_scale_are_refused(app, scores, field):
+]
+
+
+def test_scores_out_of_the_scale_are_refused(app):
     (card,) = handed_over_cards(app, 1)
-    with pytest.raises(DomainError) as refused:
-        submit_response(survey_code(card, SECRET), scores, secret=SECRET)
-    assert refused.value.field == field and "empat jawaban" in str(refused.value.message)
+    for scores, field in OUT_OF_SCALE:
+        with pytest.raises(DomainError) as refused:
+            submit_response(survey_code(card, SECRET), scores, secret=SECRET)
+        assert refused.value.field == field, field
+        assert "empat jawaban" in str(refused.value.message)
     assert stored() == 0
 
 

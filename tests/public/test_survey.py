@@ -93,48 +93,56 @@ def test_the_kiosk_takes_the_typed_code_and_starts_again(client, card_code):
     assert db.session.execute(sa.select(SurveyResponse.channel)).scalar_one() == "kiosk"
 
 
-@pytest.mark.parametrize("typed, message", [
+BAD_TYPED = [
     ("SKM-1-AAAA-AAAA", "tidak berlaku"),
     ("<script>alert(1)</script>", "Ketik kode survei"),
     ("A" * 300, "Ketik kode survei"),
     ("", "Ketik kode survei"),
-])
-def test_the_kiosk_refuses_bad_codes_without_echoing_them(client, card_code, typed, message):
-    response = post(client, "/survey", {"code": typed})
-    page = text(response)
-    assert response.status_code == 400 and message in page
-    assert "<script>alert" not in page and "A" * 50 not in page
-    if typed:
-        assert f'value="{typed}"' not in page
+]
 
 
-@pytest.mark.parametrize("path", [
-    "/survey/SKM-1-AAAA-AAAA", "/survey/%3Cscript%3Ealert(1)%3C/script%3E",
-    "/survey/" + "A" * 500, "/survey/SKM-\u00e9-0000-0000",
-])
-def test_unknown_and_malformed_codes_in_the_address(client, card_code, path):
-    response = client.get(path)
-    page = content(response)
-    assert response.status_code == 404 and "tidak berlaku" in page
-    assert "<script>alert" not in page and "A" * 50 not in page
+def test_the_kiosk_refuses_bad_codes_without_echoing_them(client, card_code):
+    for typed, message in BAD_TYPED:
+        response = post(client, "/survey", {"code": typed})
+        page = text(response)
+        assert response.status_code == 400 and message in page, typed
+        assert "<script>alert" not in page and "A" * 50 not in page
+        if typed:
+            assert f'value="{typed}"' not in page
+
+
+BAD_PATHS = ["/survey/SKM-1-AAAA-AAAA", "/survey/%3Cscript%3Ealert(1)%3C/script%3E",
+             "/survey/" + "A" * 500, "/survey/SKM-\u00e9-0000-0000"]
+
+
+def test_unknown_and_malformed_codes_in_the_address(client, card_code):
+    for path in BAD_PATHS:
+        response = client.get(path)
+        page = content(response)
+        assert response.status_code == 404 and "tidak berlaku" in page, path
+        assert "<script>alert" not in page and "A" * 50 not in page
     assert stored() == 0
 
 
-@pytest.mark.parametrize("data, shown", [
+BAD_ANSWERS = [
     (answers(fee="0"), "error-fee"),
     (answers(time="5"), "error-time"),
     (answers(product="sangat"), "error-product"),
     ({e: "4" for e in ELEMENTS if e != "facilities"}, "error-facilities"),
     (answers(suggestion="x" * 501), "error-suggestion"),
     (answers(suggestion="<script>alert(1)</script>"), "tanpa tag HTML"),
-    (answers(suggestion="Bagus\x00"), "400"),
-])
-def test_bad_answers_are_refused_and_nothing_is_stored(client, card_code, data, shown):
+    (answers(suggestion="Bagus\x00"), None),  # refused whole by the app (400)
+]
+
+
+def test_bad_answers_are_refused_and_nothing_is_stored(client, card_code):
     _card, code = card_code
-    response = post(client, f"/survey/{code}", data)
-    page = text(response)
-    assert response.status_code == 400 and (shown in page or shown == "400")
-    assert "<script>alert" not in page
+    for data, shown in BAD_ANSWERS:
+        response = post(client, f"/survey/{code}", data)
+        page = text(response)
+        assert response.status_code == 400, shown
+        assert shown is None or shown in page, shown
+        assert "<script>alert" not in page
     assert stored() == 0
 
 
