@@ -2,11 +2,12 @@
 data was processed): every reading and change of the resident's data in the audit
 trail, who (name and role), what (in words), when (WITA), for the oversight roles.
 
-Found by index: the entries on the resident's own records, (object_type, object_id)
-pairs on ix_audit_entry_object (the applicant, their applications, cards and the
-complaints about their applications, the print-batch documents that carried their
-card), and the entries that name residents without pointing at their record
-(exports, lookups by NIK) through audit_subject. Nothing is read into Python beyond the page shown.
+Found by index: a UNION of index ranges. The entries on the resident's own records
+are (object_type, object_id) ranges of ix_audit_entry_object (the applicant, their
+applications, cards and the complaints about their applications, the print-batch
+documents that carried their card); the entries that name residents without pointing
+at their record (exports, lookups by NIK) come through audit_subject's key. Nothing
+is read into Python beyond the page shown.
 """
 
 from __future__ import annotations
@@ -111,30 +112,51 @@ class HistoryPage:
         return self.page > 0
 
 
-def _condition(applicant: Applicant) -> Any:
-    """Which audit entries concern `applicant`, each branch an index range."""
-    apps = sa.select(sa.cast(Application.id, sa.String)).where(
-        Application.applicant_id == applicant.id)
-    app_ids = sa.select(Application.id).where(Application.applicant_id == applicant.id)
-    cards = sa.select(sa.cast(Card.id, sa.String)).where(Card.application_id.in_(app_ids))
-    batches = sa.select(sa.cast(Card.batch_id, sa.String)).where(
-        Card.application_id.in_(app_ids))
-    complaints = sa.select(sa.cast(Complaint.id, sa.String)).where(
-        Complaint.application_id.in_(app_ids))
-    linked = sa.select(AuditSubject.entry_id).where(
-        AuditSubject.applicant_id == applicant.id)
+def _ids(query: Any) -> list[str]:
+    return [str(i) for i in db.session.execute(query).scalars() if i is not None]
+
+
+def entry_ids(applicant: Applicant) -> Any:
+    """The ids of the audit entries concerning `applicant`: a UNION of index ranges,
+    one per kind of record (the resident's own record ids are looked up first; a
+    resident has a handful), so no plan ever walks the whole trail."""
+    app_ids = _ids(sa.select(Application.id).where(Application.applicant_id == applicant.id))
+    card_rows = db.session.execute(sa.select(Card.id, Card.batch_id).where(
+        Card.application_id.in_([int(i) for i in app_ids]))).all() if app_ids else []
+    complaint_ids = _ids(sa.select(Complaint.id).where(
+        Complaint.application_id.in_([int(i) for i in app_ids]))) if app_ids else []
     on = AuditEntry.object_type
-    return sa.and_(
-        AuditEntry.action.not_in(NOT_PROCESSING),
-        sa.or_(
-            sa.and_(on == "applicant", AuditEntry.object_id == str(applicant.id)),
-            sa.and_(on == "application", AuditEntry.object_id.in_(apps)),
-            sa.and_(on == "card", AuditEntry.object_id.in_(cards)),
-            sa.and_(on == "complaint", AuditEntry.object_id.in_(complaints)),
-            sa.and_(on == "print_batch", AuditEntry.object_id.in_(batches),
-                    AuditEntry.action.in_(BATCH_DOCUMENT_ACTIONS)),
-            AuditEntry.id.in_(linked),
-        ))
+    branches = [
+        sa.select(AuditEntry.id).where(on == "applicant",
+                                       AuditEntry.object_id == str(applicant.id)),
+        sa.select(AuditSubject.entry_id.label("id")).where(
+            AuditSubject.applicant_id == applicant.id),
+    ]
+    for object_type, ids in (("application", app_ids),
+                             ("card", [str(c.id) for c in card_rows]),
+                             ("complaint", complaint_ids)):
+        if ids:
+            branches.append(sa.select(AuditEntry.id).where(
+                on == object_type, AuditEntry.object_id.in_(ids)))
+    batch_ids = sorted({str(c.batch_id) for c in card_rows})
+    if batch_ids:
+        branches.append(sa.select(AuditEntry.id).where(
+            on == "print_batch", AuditEntry.object_id.in_(batch_ids),
+            AuditEntry.action.in_(BATCH_DOCUMENT_ACTIONS)))
+    return sa.union(*branches).subquery("concerning")
+
+
+def _entries(applicant: Applicant, newest_first: bool, offset: int,
+             limit: int) -> list[Any]:
+    ids = entry_ids(applicant)
+    order = AuditEntry.id.desc() if newest_first else AuditEntry.id
+    return list(db.session.execute(
+        sa.select(AuditEntry, User)
+        .join(ids, ids.c.id == AuditEntry.id)
+        .outerjoin(User, User.id == AuditEntry.user_id)
+        .where(AuditEntry.action.not_in(NOT_PROCESSING))
+        .order_by(order).offset(offset).limit(limit)
+    ).all())
 
 
 def _what(entry: AuditEntry) -> str:
@@ -172,12 +194,7 @@ def history_of_resident(actor: Any, applicant: Applicant, page: int = 0,
     roles only: ("applicant", "history") in the matrix)."""
     require(actor, "applicant", "history")
     page = max(int(page), 0)
-    rows = db.session.execute(
-        sa.select(AuditEntry, User).outerjoin(User, User.id == AuditEntry.user_id)
-        .where(_condition(applicant))
-        .order_by(AuditEntry.id.desc())
-        .offset(page * per_page).limit(per_page + 1)
-    ).all()
+    rows = _entries(applicant, True, page * per_page, per_page + 1)
     entries = [_line(entry, user) for entry, user in rows[:per_page]]
     return HistoryPage(entries, page, len(rows) > per_page)
 
@@ -185,8 +202,5 @@ def history_of_resident(actor: Any, applicant: Applicant, page: int = 0,
 def full_history(actor: Any, applicant: Applicant, limit: int = PDF_LIMIT) -> HistoryPage:
     """The history as printed: oldest first, up to `limit` lines."""
     require(actor, "applicant", "history")
-    rows = db.session.execute(
-        sa.select(AuditEntry, User).outerjoin(User, User.id == AuditEntry.user_id)
-        .where(_condition(applicant)).order_by(AuditEntry.id).limit(limit + 1)
-    ).all()
+    rows = _entries(applicant, False, 0, limit + 1)
     return HistoryPage([_line(e, u) for e, u in rows[:limit]], 0, len(rows) > limit)
