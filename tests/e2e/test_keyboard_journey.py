@@ -97,6 +97,11 @@ def test_intake_to_a_recorded_application_with_the_keyboard_only(page: Page, log
     expect(page.get_by_test_id("step-siak")).to_be_visible()
     page.wait_for_load_state()
     expect(page.locator('[data-testid="step-siak"] input').first).to_be_focused()
+    # Alt+N: the next step form on the page (rejecting), its first field.
+    page.keyboard.press("Alt+n")
+    expect(page.locator('[data-testid="step-reject"] textarea, '
+                        '[data-testid="step-reject"] input:not([type=hidden])').first
+           ).to_be_focused()
     db.session.rollback()
     application = db.session.get(Application, application_id)
     assert application.applicant.nik == nik
@@ -157,6 +162,15 @@ def test_every_shortcut(page: Page, log_in):
     expect(page.locator(".form-group", has=page.locator("#name"))).to_contain_text(
         "Kolom ini wajib diisi.")
     focused(page, ".is-invalid >> nth=0")  # the first field in error has the focus
+
+    # On a 360 px phone the list scrolls inside its box, never the page.
+    page.set_viewport_size({"width": 360, "height": 740})
+    page.goto("/admin/applicant/")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 360
+    box = page.locator(".table-responsive").first
+    assert box.evaluate("el => getComputedStyle(el).overflowX") == "auto"
+    assert box.evaluate("el => el.getBoundingClientRect().right") <= 360
+    expect(page.locator("table.model-list td", has_text="5311015708900001")).to_be_visible()
 
 
 @pytest.fixture
