@@ -665,6 +665,19 @@ class SecuredModelView(SecuredMixin, ModelView):
                 links[action] = (href, action.title or "", icon)
         return links
 
+    def _get_filter_groups(self) -> t.Any:
+        """The filters' labels and options translated once per language, not on every
+        list page: Flask-Admin fixes them when it builds the view (_refresh_filters_cache
+        replaces the groups object, which makes the cached copy stale)."""
+        from flask_babel import get_locale
+
+        cache = self.__dict__.setdefault("_translated_filter_groups", {})
+        groups, translated = cache.get(str(get_locale()), (None, None))
+        if groups is not self._filter_groups:
+            translated = super()._get_filter_groups()
+            cache[str(get_locale())] = (self._filter_groups, translated)
+        return translated
+
     def validate_form(self, form: t.Any) -> bool:
         """Validate, then make every message a plain string: Flask-Admin's templates
         show only `string` errors, so a lazily translated one (a validator's
@@ -701,7 +714,7 @@ class SecuredModelView(SecuredMixin, ModelView):
 
         _count, data = self._export_data()
         if self.entity in PERSONAL_DATA_ENTITIES:  # whose data the file carries
-            g.export_subjects = [audit.applicant_id_of(row) for row in data]
+            g.export_subjects = audit.applicant_ids_of(data)
         titles = [csv_encode(c[1]) for c in self._export_columns]
         rows = [[csv_encode(self.get_export_value(row, c[0])) for c in self._export_columns]
                 for row in data]

@@ -626,6 +626,26 @@ def applicant_id_of(obj: Any) -> int | None:
     return getattr(application, "applicant_id", None) if application is not None else None
 
 
+def applicant_ids_of(objs: Iterable[Any]) -> list[int]:
+    """The residents a list of records is about (an export's rows), in one query for
+    the records that only point at an application (cards, complaints)."""
+    from .applications import Application
+
+    out: set[int] = set()
+    via_application: set[int] = set()
+    for obj in objs:
+        if hasattr(obj, "nik") or getattr(obj, "applicant_id", None) is not None:
+            found = applicant_id_of(obj)
+            if found is not None:
+                out.add(found)
+        elif getattr(obj, "application_id", None) is not None:
+            via_application.add(obj.application_id)
+    if via_application:
+        out |= set(db.session.execute(sa.select(Application.applicant_id).where(
+            Application.id.in_(sorted(via_application)))).scalars())
+    return sorted(out)
+
+
 def subjects_of(obj: Any, limit: int = 200) -> list[str]:
     """The masked NIKs of the residents whose data `obj` shows (an applicant, an
     application, a card, a complaint about an application, a print batch)."""

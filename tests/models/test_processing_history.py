@@ -151,3 +151,12 @@ def test_the_query_reads_the_audit_trail_by_index(two_residents) -> None:
     # then the entries by primary key: never a scan of the trail.
     assert "SEARCH audit_entry USING COVERING INDEX ix_audit_entry_object" in plan
     assert "SCAN audit_entry" not in plan
+
+
+def test_an_exports_rows_name_their_residents_in_one_query(two_residents) -> None:
+    maria, umbu = two_residents
+    card = db.session.execute(sa.select(Card)).scalar_one()  # MARIA's
+    rows = [umbu, *umbu.applications, card]
+    assert audit.applicant_ids_of(rows) == sorted([maria.id, umbu.id])
+    assert audit.applicant_ids_of([db.session.execute(sa.select(PrintBatch)).scalar_one()]) \
+        == []
