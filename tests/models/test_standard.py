@@ -29,6 +29,13 @@ from tests.factories import user_of
 from tests.race_helpers import one_wins, race
 
 
+@pytest.fixture
+def context(_app):
+    """The app without a fresh database: the channel checks read nothing stored."""
+    with _app.app_context():
+        yield _app
+
+
 def values(**changes) -> dict:
     return dict(SEED_STANDARD, **changes)
 
@@ -50,7 +57,7 @@ def refused(kind: str, contact: str, label: str = "") -> DomainError:
     ("web", "", ""),
     ("web", "https://dukcapil.sumbatimurkab.go.id/complaint", "https://dukcapil.sumbatimurkab.go.id/complaint"),
 ])
-def test_each_kind_takes_its_own_form_of_contact(app, kind, contact, stored) -> None:
+def test_each_kind_takes_its_own_form_of_contact(context, kind, contact, stored) -> None:
     assert clean_channel(kind, "", contact, "x-") == {"kind": kind, "label": "",
                                                      "contact": stored}
 
@@ -69,7 +76,8 @@ def test_each_kind_takes_its_own_form_of_contact(app, kind, contact, stored) -> 
     ("in_person", "kantor@dukcapil.go.id", "contact"),
     ("web", "javascript:alert(1)", "contact"),
 ])
-def test_a_contact_of_the_wrong_form_is_refused_on_its_field(app, kind, contact, field) -> None:
+def test_a_contact_of_the_wrong_form_is_refused_on_its_field(context, kind, contact,
+                                                              field) -> None:
     error = refused(kind, contact)
     assert error.field == f"channels-3-{field}"
     with force_locale("id"):
@@ -91,7 +99,7 @@ def test_a_label_that_repeats_the_kind_or_its_place_is_said_once(app) -> None:
                                                   "HP: 081237634471"]
 
 
-def test_channel_rows_refuse_duplicates_and_an_empty_list(app) -> None:
+def test_channel_rows_refuse_duplicates_and_an_empty_list(context) -> None:
     with pytest.raises(DomainError) as exc:
         clean_channels([{"kind": "phone", "contact": "081237634471"},
                         {"kind": "phone", "contact": "0812-3763-4471"}])
@@ -166,7 +174,7 @@ def test_only_the_administrator_publishes(app) -> None:
     assert current_standard().version == 1
 
 
-def test_the_fee_is_said_plainly(app) -> None:
+def test_the_fee_is_said_plainly(context) -> None:
     with force_locale("id"):
         assert fee_text(0) == "Gratis / tanpa biaya"
         assert fee_text(15000) == "Rp 15.000"
