@@ -198,3 +198,21 @@ def test_the_head_of_division_dismisses_a_proposal_on_its_page(app):
     db.session.refresh(proposal)
     assert proposal.dismissal_reason == "Salah hitung stok gudang"
     assert "Salah hitung stok gudang" in html_of(head.client.get(page))
+
+
+def test_confirm_and_dismiss_at_once_one_wins(app):
+    from tests.race_helpers import one_wins
+
+    proposal_id = propose_stock_out(user_of("printing_operator")).id
+    head_id = user_of("head_of_division").id
+
+    def prepare():
+        return db.session.get(Disruption, proposal_id), db.session.get(User, head_id)
+
+    winner, _loser = one_wins(race(
+        app, (prepare, lambda seen: confirm_disruption(*seen)),
+        (prepare, lambda seen: dismiss_disruption(seen[0], seen[1], "Salah hitung stok"))))
+    proposal = db.session.get(Disruption, proposal_id)
+    # Exactly one outcome: confirmed (in force, open) or dismissed (ended, never in force).
+    assert (proposal.confirmed_at is None) != (proposal.dismissed_at is None)
+    assert proposal.in_force == (proposal.confirmed_at is not None)

@@ -280,3 +280,20 @@ def test_printed_not_collected_after_the_standards_days(app):
         found = work_queue(operator, QueueFilters(state=queue.UNCOLLECTED))
     assert numbers(found) == [old.number]
     assert found.counts[queue.UNCOLLECTED].value == 1
+
+
+def test_two_removals_of_one_saved_filter_one_wins(app):
+    from models import User
+    from tests.race_helpers import one_wins, race
+
+    saved_id = save_filter(user_of("recording_operator"), "queue", "Hari ini",
+                           "state=all").id
+    user_id = user_of("recording_operator").id
+
+    def prepare():
+        return db.session.get(SavedFilter, saved_id), db.session.get(User, user_id)
+
+    one_wins(race(app, (prepare, lambda seen: remove_filter(seen[1], seen[0])),
+                  (prepare, lambda seen: remove_filter(seen[1], seen[0]))))
+    assert db.session.execute(sa.select(sa.func.count(AuditEntry.id)).where(
+        AuditEntry.object_type == "saved_filter", AuditEntry.action == "remove")).scalar() == 1
