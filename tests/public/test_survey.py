@@ -156,6 +156,7 @@ def test_without_csrf_nothing_is_stored(client, card_code):
     _card, code = card_code
     response = post(client, f"/survey/{code}", answers(), csrf=False)
     assert response.status_code == 400 and stored() == 0
+    assert "kedaluwarsa" in text(response)  # reload and send again
 
 
 def test_answers_are_rate_limited_per_address(app, client, monkeypatch):
