@@ -62,6 +62,7 @@ OBJECT_LABELS: dict[str, t.Any] = {
     "complaint": _l("Complaint"),
     "service_standard": _l("Service standard"),
     "evaluation_report": _l("Evaluation report"),
+    "survey_response": _l("Survey answer"),
     "user": _l("User"),
     "role_grant": _l("Role grant"),
     "audit_entry": _l("Audit entry"),
