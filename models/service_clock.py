@@ -39,7 +39,7 @@ from .errors import DomainError
 from .office_time import duration_text, format_datetime, office_date, to_utc, utcnow
 from .permissions import require
 from .standard import ServiceStandard, current_standard
-from .transitions import compare_and_set
+from .transitions import JustProcessed, compare_and_set
 from .users import User
 
 DISRUPTION_KINDS = ("network", "power", "equipment", "central_server", "blank_stock_out")
@@ -476,8 +476,14 @@ def end_stock_out(actor: User, at: datetime) -> Disruption | None:
         return None
     at = max(at, disruption.started_at)
     before = audit.snapshot(disruption)
-    compare_and_set(Disruption, disruption.id, None, Disruption.ended_at.is_(None),
-                    ended_at=at, closed_by_id=actor.id)
+    try:
+        compare_and_set(Disruption, disruption.id, None, Disruption.ended_at.is_(None),
+                        ended_at=at, closed_by_id=actor.id)
+    except JustProcessed:
+        # Dismissed (or closed) by the head of division at this very moment: nothing
+        # is left to close, and the receipt itself goes through.
+        db.session.expire(disruption)
+        return None
     audit.record(actor, "close", disruption,
                  changes=audit.diff(before, audit.snapshot(disruption))
                  | {"note": "blank receipt"})

@@ -216,3 +216,35 @@ def test_confirm_and_dismiss_at_once_one_wins(app):
     # Exactly one outcome: confirmed (in force, open) or dismissed (ended, never in force).
     assert (proposal.confirmed_at is None) != (proposal.dismissed_at is None)
     assert proposal.in_force == (proposal.confirmed_at is not None)
+
+
+def test_a_receipt_and_a_dismissal_at_once_both_go_through(app):
+    from models.blanks import BlankReceipt, available_count, receive_blanks
+    from models.office_time import office_today
+
+    proposal_id = propose_stock_out(user_of("printing_operator")).id
+    head_id, printer_id = user_of("head_of_division").id, user_of("printing_operator").id
+
+    def prepare():
+        return db.session.get(Disruption, proposal_id), db.session.get(User, head_id)
+
+    def receipt():
+        return db.session.get(User, printer_id)
+
+    def receive_ten(printer):
+        receive_blanks(BlankReceipt(received_at=office_today(), reference="BA-RACE",
+                                    serial_first="0000000700", serial_last="0000000709",
+                                    quantity=10), printer)
+
+    outcomes = race(app, (prepare, lambda seen: dismiss_disruption(seen[0], seen[1],
+                                                                    "Salah hitung stok")),
+                    (receipt, receive_ten))
+    receipt_outcome = outcomes[1]
+    assert receipt_outcome.ok, receipt_outcome.error  # the blanks are always received
+    assert available_count() == 10
+    proposal = db.session.get(Disruption, proposal_id)
+    assert proposal.ended_at is not None
+    if outcomes[0].ok:
+        assert proposal.dismissed_at is not None
+    else:  # the receipt closed it first; the dismissal lost and changed nothing
+        assert proposal.dismissed_at is None and proposal.closed_by_id == printer_id
