@@ -131,6 +131,22 @@ class ServiceStandardForm(FlaskForm):
             for item in obj.components or []:
                 kwargs.setdefault(f"component_{item.get('code')}", item)
         super().process(formdata, obj, data, **kwargs)
+        if obj is not None and formdata is None:  # room for two more channels
+            wanted = min(len(obj.complaint_channels or []) + 2, MAX_CHANNELS)
+            while len(self.channels.entries) < wanted:
+                self.channels.append_entry()
+        keys = formdata.keys() if hasattr(formdata, "keys") else ()
+        # FieldList keeps the first max_entries rows: more is refused, never cut.
+        self.posted_channel_rows = len({k.split("-")[1] for k in keys
+                                        if k.startswith("channels-") and k.count("-") == 2})
+
+    def validate(self, extra_validators: t.Any = None) -> bool:
+        valid = super().validate(extra_validators)
+        if getattr(self, "posted_channel_rows", 0) > MAX_CHANNELS:
+            self.channels.errors = [*self.channels.errors, str(_l(
+                "At most %(n)d channels.", n=MAX_CHANNELS))]
+            return False
+        return valid
 
     def component_fields(self, part: str) -> list[tuple[str, t.Any]]:
         """(code, subform field) of part "A" or "B", in order."""

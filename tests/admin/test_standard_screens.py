@@ -147,3 +147,16 @@ def test_a_form_opened_before_another_version_was_published_is_refused(admin_use
     assert response.status_code == 200
     assert "baru saja diproses oleh petugas lain" in page_of(response).lower()
     assert (current_standard().version, current_standard().sla_hours) == (2, 1)
+
+
+def test_there_is_always_room_for_two_more_channels_and_no_more_than_twelve(
+        admin_user) -> None:
+    six = [{"kind": "phone", "contact": f"08123763{n:04d}"} for n in range(6)]
+    assert admin_user.post(URL, standard_form_data(six), token_from=URL).status_code == 302
+    form = page_of(admin_user.client.get(URL))
+    assert 'name="channels-7-kind"' in form and 'name="channels-8-kind"' not in form
+    before = stored()
+    thirteen = [{"kind": "phone", "contact": f"08123763{n:04d}"} for n in range(13)]
+    response = admin_user.post(URL, standard_form_data(thirteen), token_from=URL)
+    assert response.status_code == 200 and "Paling banyak 12 saluran." in page_of(response)
+    assert stored() == before
