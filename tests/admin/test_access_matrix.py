@@ -105,7 +105,9 @@ ROUTES = sorted(
     (rule.endpoint.partition(".")[0], rule.rule,
      "GET" if "GET" in rule.methods else "POST")
     for rule in _COLLECTION_APP.url_map.iter_rules()
-    if rule.endpoint.partition(".")[0] in VIEWS
+    # Flask-Admin's own CSS and JavaScript (the landing page's blueprint serves them)
+    # are public, as the login page needs them.
+    if rule.endpoint.partition(".")[0] in VIEWS and not rule.endpoint.endswith(".static")
 )
 
 
