@@ -25,7 +25,7 @@ from .standard import ServiceStandard, current_standard
 from .users import User
 
 PAGE_SIZE = 50  # rows on one page of the queue, oldest first
-MAX_PAGE = 10_000  # a page number beyond any queue: refused as not a page
+MAX_PAGE = 10_000  # page numbers are clamped to this (an OFFSET of 500,000 at most)
 COUNT_CAP = 1_000  # closed states are counted up to this: "more than 1,000"
 
 # The groups beside the application states: what is late, who waits for 17, and the
@@ -39,7 +39,7 @@ GROUP_LABELS = {
 }
 STATES = ("", *APPLICATION_STATUSES, *GROUPS, "all")
 # The query-string arguments the queue understands (saved filters are checked against
-# them): name -> what a value must be.
+# them by check_args; the page number is not a filter and is never saved).
 QUEUE_ARGS = ("state", "kecamatan", "from", "to")
 
 
