@@ -258,8 +258,9 @@ def test_operator_figures_and_the_wita_day(office):
     # T0010 and T2330 (00:10 and 23:30 WITA) and the four later ones of today; not
     # Y2330 (23:30 WITA yesterday).
     assert board.received_today == 6
-    assert board.queue == {"submitted": 1, "recorded": 1, "print_ready": 1, "batched": 1,
-                           "printed": 4}
+    assert {k: c.value for k, c in board.queue.items()} == {
+        "submitted": 1, "recorded": 1, "print_ready": 1, "batched": 1, "printed": 4}
+    assert not any(c.capped for c in board.queue.values())
     assert board.own_overdue == 1 and [i.number for i in board.own_overdue_items] == ["P-LATE"]
     assert board.own_overdue_items[0].late_by == timedelta(hours=2, minutes=45)
     assert board.own_overdue_complaints == 1
@@ -425,3 +426,10 @@ def test_forgotten_snapshots_are_computed_again(office):
         assert db.session.execute(sa.select(sa.func.count()).select_from(
             dashboards.DashboardMonth)).scalar() == 0
         assert dashboards.month_trend()[-2].served == 2
+
+
+def test_the_queue_counts_stop_at_the_cap(office, monkeypatch):
+    monkeypatch.setattr(dashboards, "COUNT_CAP", 3)
+    queue = dashboards.queue_by_state()
+    assert (queue["printed"].value, queue["printed"].capped) == (3, True)
+    assert (queue["submitted"].value, queue["submitted"].capped) == (1, False)
