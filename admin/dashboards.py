@@ -9,7 +9,7 @@ from datetime import date
 
 from flask import g, redirect, url_for
 from flask_admin import expose
-from flask_babel import format_date, get_locale
+from flask_babel import format_date
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from markupsafe import Markup
@@ -32,7 +32,7 @@ def wita(value: t.Any) -> str:
 
 def month_label(first: date) -> str:
     """"Des 2026" in Indonesian, "Dec 2026" in English: the month as the office says it."""
-    return format_date(first, "MMM yyyy") if get_locale() else first.strftime("%m-%Y")
+    return str(format_date(first, "MMM yyyy"))
 
 
 class DashboardView(SecuredMixin, OfficeIndexView):

@@ -166,7 +166,10 @@ def _rendered(make: Any, key: tuple[Any, ...]) -> str:
     chart = make()
     chart.x_labels = list(labels)
     if len(labels) > 8:
+        # Twelve month names side by side would overlap; slanted, they need room
+        # below the axis that pygal does not keep from the legend.
         chart.x_label_rotation = 30
+        chart.margin_bottom = 34
     for name, values in series:
         chart.add(name, list(values))
     svg = _tidy(chart.render(is_unicode=True), chart.uuid, _digest(*key), title)
