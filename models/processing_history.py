@@ -173,7 +173,18 @@ def _what(entry: AuditEntry) -> str:
     return action
 
 
-def _line(entry: AuditEntry, user: User | None) -> HistoryEntry:
+def _numbers(rows: list[Any]) -> dict[str, str]:
+    """Receipt numbers of the applications the entries name (one query)."""
+    ids = {int(e.object_id) for e, _u in rows
+           if e.object_type == "application" and (e.object_id or "").isdigit()}
+    if not ids:
+        return {}
+    return {str(i): n for i, n in db.session.execute(
+        sa.select(Application.id, Application.number).where(Application.id.in_(ids)))}
+
+
+def _line(entry: AuditEntry, user: User | None, numbers: dict[str, str] | None = None
+          ) -> HistoryEntry:
     if user is not None:
         who, role = user.full_name or user.username, str(ROLE_LABELS.get(user.role or "", ""))
     elif entry.action == "verify_receipt":
@@ -181,6 +192,8 @@ def _line(entry: AuditEntry, user: User | None) -> HistoryEntry:
     else:
         who, role = entry.username or str(_l("The system")), ""
     label = (entry.changes or {}).get("label") if isinstance(entry.changes, dict) else None
+    if not label and entry.object_type == "application":
+        label = (numbers or {}).get(entry.object_id or "")
     record = str(RECORD_WORDS.get(entry.object_type or "", entry.object_type or ""))
     if label and entry.object_type != "applicant":
         record = f"{record} {label}"
@@ -195,7 +208,8 @@ def history_of_resident(actor: Any, applicant: Applicant, page: int = 0,
     require(actor, "applicant", "history")
     page = max(int(page), 0)
     rows = _entries(applicant, True, page * per_page, per_page + 1)
-    entries = [_line(entry, user) for entry, user in rows[:per_page]]
+    numbers = _numbers(rows)
+    entries = [_line(entry, user, numbers) for entry, user in rows[:per_page]]
     return HistoryPage(entries, page, len(rows) > per_page)
 
 
@@ -203,4 +217,5 @@ def full_history(actor: Any, applicant: Applicant, limit: int = PDF_LIMIT) -> Hi
     """The history as printed: oldest first, up to `limit` lines."""
     require(actor, "applicant", "history")
     rows = _entries(applicant, False, 0, limit + 1)
-    return HistoryPage([_line(e, u) for e, u in rows[:limit]], 0, len(rows) > limit)
+    numbers = _numbers(rows)
+    return HistoryPage([_line(e, u, numbers) for e, u in rows[:limit]], 0, len(rows) > limit)

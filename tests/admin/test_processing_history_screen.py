@@ -86,6 +86,7 @@ def test_the_pdf_has_the_residents_entries_and_its_generation_is_audited(
     assert "RIWAYAT PEMROSESAN DATA PRIBADI" in text and maria.name in text
     assert "531101******0001" in text and maria.nik not in text
     assert "Menerima permohonan" in text and "PEGAWAI RECORDING_OPERATOR" in text
+    assert maria.applications[0].number in text  # the application by its receipt number
     assert "WITA" in text and umbu.name not in text
     # Its generation is a reading on record, and shows in the history itself.
     read = entries(action="read", object_type="applicant", object_id=str(maria.id))
