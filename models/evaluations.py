@@ -217,7 +217,8 @@ def _core(start: datetime, end: datetime) -> dict[str, Any]:
     }
 
 
-def _trend(year: int, month: int, months: int = 12) -> list[dict[str, Any]]:
+def _trend(year: int, month: int, core: dict[str, Any], months: int = 12
+           ) -> list[dict[str, Any]]:
     """The last `months` months up to this one: received, served, within the limits,
     breaches (the trend charts). A closed month shows its figures as acknowledged
     (what was signed), any other is counted from the records."""
@@ -226,9 +227,10 @@ def _trend(year: int, month: int, months: int = 12) -> list[dict[str, Any]]:
     for i in range(months):
         period = period_of(y, m)
         closed = acknowledged_report(period) if i else None
-        core = ((closed.figures or {}).get("core") if closed is not None else None) or {}
-        if core.get("applications") and core.get("service"):
-            apps, service_json = core["applications"], core["service"]
+        known = core if not i else (
+            ((closed.figures or {}).get("core") if closed is not None else None) or {})
+        if known.get("applications") and known.get("service"):
+            apps, service_json = known["applications"], known["service"]
             out.append({"period": period, "received": apps["received"],
                         "handed_over": apps["handed_over"],
                         **{k: service_json[k] for k in ("served", "within_normal",
@@ -365,7 +367,7 @@ def collect(year: int, month: int, progress: Progress | None = None,
     report_progress(60, "survey")
     figures["skm"] = _skm(start, end)
     report_progress(70, "trend")
-    figures["trend"] = _trend(year, month)
+    figures["trend"] = _trend(year, month, figures["core"])
     report_progress(85, "closed months")
     figures["closed_changes"] = closed_month_changes(year, month, now)
     head = statistics.audit_head_at(end)

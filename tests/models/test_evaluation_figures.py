@@ -280,6 +280,7 @@ def test_blank_flow_opening_equals_previous_closing(october):
     assert b.balances and b.spoil_rate == pytest.approx(0.25)
     assert b.spoiled_reasons == [("Tinta pudar", 1)]
     assert sept.closing == b.opening
+    assert b.closing == statistics.blanks_on_hand_at(OCT[1])
 
 
 def test_uncollected_cards_by_age_at_the_months_end(october):
