@@ -34,17 +34,24 @@ from markupsafe import Markup
 
 from forms import show_refusal
 from forms.applications import STEP_FORMS, digits, file_bytes
-from models import Applicant, Application, DomainError, applications, db, service_clock
+from models import (
+    Applicant,
+    Application,
+    DomainError,
+    applications,
+    current_standard,
+    db,
+    service_clock,
+)
 from models import eligibility as eligibility_rules
 from models.applications import APPLICATION_STATUSES, STATUS_LABELS
 from models.batches import add_to_draft
-from models.queue import printable_condition
+from models.queue import printable_condition, waiting_label
 from models.search import application_conditions
 from models.uploads import open_stored, store_image
 
 from .base import SecuredModelView, actor, pdf_response, requires
 from .cards import handover_receipt_url
-from .formatters import mapping_label
 from .search import IndexedSearchMixin, NikAjaxLoader
 
 # Stored files an application carries: kind -> path column.
@@ -62,6 +69,18 @@ def public_status_url() -> str:
     from printing.links import status_url
 
     return status_url()
+
+
+def status_or_waiting(view: t.Any, context: t.Any, model: Application, name: str) -> str:
+    """The state; a print-ready application whose applicant is not 17 yet says so with
+    the date ("Ready to print" only for what can be printed today)."""
+    if model.status == "print_ready":
+        if "queue_standard" not in g:
+            g.queue_standard = current_standard()
+        waiting = waiting_label(model, standard=g.queue_standard)
+        if waiting:
+            return waiting
+    return str(STATUS_LABELS.get(model.status, model.status))
 
 
 class PrintableFilter(BaseSQLAFilter):
@@ -128,7 +147,7 @@ class ApplicationView(IndexedSearchMixin, SecuredModelView):
         if isinstance(flt, PrintableFilter):
             return "printable"
         return super().get_filter_arg(index, flt)
-    column_formatters = {"status": mapping_label(STATUS_LABELS)}
+    column_formatters = {"status": status_or_waiting}
     column_sortable_list = ("submitted_at",)
     form_columns = ("applicant", "f102_complete")
     form_ajax_refs = {

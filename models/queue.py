@@ -263,6 +263,20 @@ def row_of(application: Application, now: datetime, today: date,
     return QueueRow(application, view, phrase, c.breached, None, label)
 
 
+def waiting_label(application: Application, today: date | None = None,
+                  standard: ServiceStandard | None = None) -> str | None:
+    """"Waiting for age 17 (DD-MM-YYYY)" for a print-ready application whose applicant
+    may not be printed today (by age), else None: what a list shows instead of
+    "Ready to print"."""
+    if application.status != "print_ready":
+        return None
+    status = eligibility(application.applicant, on=today or office_today(),
+                         standard=standard or current_standard())
+    if status.may_print or status.eligible_from is None:
+        return None
+    return str(_l("Waiting for age 17 (%(d)s)", d=format_date(status.eligible_from)))
+
+
 def page_number(value: Any) -> int:
     """A page from the query string: 1.. MAX_PAGE, anything else the first page."""
     text = str(value or "")

@@ -83,6 +83,10 @@ def test_groups_overdue_and_one_lateness_per_row(app):
     # The "add to batch" list (the print batch page's link) leaves them out too.
     html = html_of(printer.client.get("/admin/application/?flt0_printable=1"))
     assert young.number not in html
+    # The application list names the wait too, instead of "Siap cetak".
+    html = html_of(printer.client.get("/admin/application/?flt0_status_equals=print_ready"))
+    cells = re.findall(r'<td class="col-status">\s*(.*?)\s*</td>', html, re.S)
+    assert young.number in html and cells == [label]
 
 
 def test_the_banner_names_the_open_disruption_in_wita(app):
