@@ -674,9 +674,10 @@ def profile(client: Any, kind: str, cases: list[Case], k: int) -> None:
         stats = pstats.Stats(prof, stream=out).sort_stats("cumulative")
         stats.print_stats(45)
         stats.sort_stats("tottime").print_stats(25)
-        path = RESULTS / f"profile_{kind}_{case.name}.txt"
+        who = "floor" if case.urls(0).startswith("/floor/") else "ours"
+        path = RESULTS / f"profile_{kind}_{'floor_' if who == 'floor' else ''}{case.name}.txt"
         path.write_text(out.getvalue())
-        print(f"  profile of ours / {case.label} -> {path.relative_to(ROOT)}")
+        print(f"  profile of {who} / {case.label} -> {path.relative_to(ROOT)}")
 
 
 def ratios(row: dict[str, Any]) -> None:
