@@ -807,6 +807,9 @@ def main(argv: list[str] | None = None) -> int:
         previous = report["databases"].get(kind)
         if len(views) < len(WHO) and previous and previous.get("rows") == result["rows"]:
             # Some sides only: keep the other sides' figures from the last run.
+            if "stock" not in views:
+                result["stock_requests"] = previous.get("stock_requests",
+                                                        previous.get("requests"))
             for name, row in result["cases"].items():
                 merged = {**previous["cases"].get(name, {}), **row}
                 ratios(merged)
