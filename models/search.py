@@ -177,7 +177,7 @@ def split_terms(query: str | None) -> Terms:
             numbers.append(term[:16])
         elif receipt is not None:
             receipts.append(receipt)
-        else:
+        elif name_words(term):  # a "%" or "*" alone searches for nothing: dropped
             words.append(term)
     return Terms(tuple(numbers), tuple(receipts), " ".join(words))
 
