@@ -3,16 +3,18 @@ over 12 months, on SQLite and PostgreSQL (issue 12 item 5; target: within 3 s, m
 that does not grow with N).
 
     .venv/bin/python bench/evaluation.py [--rows N] [--db sqlite|postgresql|both]
-        [--repeat K] [--max-load L] [--profile]
+        [--repeat K] [--closed-months M] [--max-load L] [--profile]
 
 The data: bench/dashboards.py's loader (N residents, one application each over the 365
 days before the load, with batches, blanks and their events, cards, complaints, survey
 answers, disruptions), in a database of its own (ktp_evaluation) so the dashboard and
 list-view benchmarks keep theirs. Loading runs in this process; each measurement runs
-in a fresh child process (`--measure`), so its peak RSS is the evaluation's alone:
-K generations of last month's evaluation (figures, 12-month trend, closed-month check,
-charts, WeasyPrint, sha256, the row), best and median wall time, the time of the
-figures alone, peak RSS and the Python heap's peak (tracemalloc) of one generation.
+in a fresh child process (`--measure`), so its peak RSS is the evaluation's alone: the
+figures once with no earlier month evaluated (cold), then the M earlier months
+evaluated and acknowledged (the steady state), then K generations of last month's
+evaluation (figures, 12-month trend, closed-month check, charts, WeasyPrint, sha256,
+the row): best and median wall time, the figures alone, peak RSS (VmHWM) and the
+Python heap's peak (tracemalloc) of one generation.
 See bench/README.md, "Evaluation benchmark".
 """
 
