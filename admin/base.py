@@ -266,6 +266,12 @@ class SecuredMixin:
             return (self.entity, action) if action else None
         return None
 
+    def subject_value(self, param: str) -> str:
+        """The NIK a lookup route reads the data of (@reads_personal_data's
+        `subject_param`): the request's value, ASCII digits only. A view whose lookup
+        is not in the request (the intake's, kept in the session) says where it is."""
+        return ascii_digits(request.values.get(param), 32)
+
     def personal_read(self, name: str) -> tuple[str, str | None] | None:
         """(entity, subject parameter) when route `name` reads residents' data: a
         generic details/edit/lookup endpoint of a personal entity, a route declared
@@ -430,7 +436,7 @@ def record_read(view: t.Any, name: str, kwargs: dict[str, t.Any]) -> None:
     changes: dict[str, t.Any] = {"endpoint": f"{view.endpoint}.{name}", "path": masked_path(),
                                  "method": request.method}
     if subject_param is not None:
-        value = ascii_digits(request.values.get(subject_param), 32)
+        value = view.subject_value(subject_param)
         if not value:
             return  # the empty search form: nothing was read
         changes["subjects"] = [audit.mask_niks(value)]

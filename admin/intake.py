@@ -1,11 +1,16 @@
 """The intake counter: find the resident by NIK, tick F-1.02, attach the KK copy; the
-application is born (models.intake.open_application) and its service clock starts."""
+application is born (models.intake.open_application) and its service clock starts.
+
+The NIK is posted, never put in an address: the lookup is kept in the session under an
+opaque key and the page after it is /admin/intake/?lookup=<key> (Post/Redirect/Get, so
+Back and refresh show the same resident again, each showing audited as a reading)."""
 
 from __future__ import annotations
 
+import secrets
 import typing as t
 
-from flask import current_app, flash, redirect, request, url_for
+from flask import current_app, flash, redirect, request, session, url_for
 from flask_admin import BaseView, expose
 from flask_babel import gettext as _
 from markupsafe import Markup
@@ -18,6 +23,40 @@ from models.permissions import allowed
 from models.uploads import store_document
 
 from .base import SecuredMixin, actor, reads_personal_data, requires
+
+# The session slot of the counter's recent lookups: opaque key -> NIK, newest last.
+LOOKUPS = "intake_lookups"
+KEPT_LOOKUPS = 8
+
+
+def remember_lookup(nik: str) -> str:
+    """The opaque key that stands for `nik` in this session's addresses (the same key
+    again for a NIK looked up a moment ago, so its page keeps its address)."""
+    kept = session.get(LOOKUPS)
+    kept = dict(kept) if isinstance(kept, dict) else {}
+    key = next((k for k, v in kept.items() if v == nik), None) or secrets.token_urlsafe(12)
+    kept.pop(key, None)
+    kept[key] = nik
+    session[LOOKUPS] = dict(list(kept.items())[-KEPT_LOOKUPS:])
+    return key
+
+
+def looked_up(key: str | None) -> str | None:
+    """The NIK this session looked up under `key`; None for a key it never gave out
+    (another session's, one gone with the session, a made-up one)."""
+    kept = session.get(LOOKUPS)
+    if not key or not isinstance(kept, dict):
+        return None
+    nik = kept.get(key)
+    return nik if isinstance(nik, str) else None
+
+
+def _shown_nik() -> str:
+    """The NIK whose resident a GET of the counter shows: the lookup's, and none for
+    an address still carrying ?nik= (it is never looked up)."""
+    if request.method != "GET" or "nik" in request.args:
+        return ""
+    return looked_up(request.args.get("lookup")) or ""
 
 
 class IntakeView(SecuredMixin, BaseView):
@@ -32,6 +71,12 @@ class IntakeView(SecuredMixin, BaseView):
     def is_accessible(self) -> bool:
         return super().is_accessible() and self.allowed(self.access_action)
 
+    def subject_value(self, param: str) -> str:
+        """A GET shows the lookup kept in the session; a POST carries its NIK."""
+        if request.method == "GET":
+            return _shown_nik()
+        return super().subject_value(param)
+
     def _page(self, nik: str, lookup: NikLookupForm, form: IntakeForm) -> t.Any:
         user = actor()
         found = (intake.counter_lookup(nik, user)
@@ -39,8 +84,10 @@ class IntakeView(SecuredMixin, BaseView):
         create_url = None
         if found is not None and found.applicant is None \
                 and allowed(user, "applicant", "create"):
-            create_url = url_for("applicant.create_view", nik=nik,
-                                 url=url_for(".index", nik=nik))
+            # The applicant form finds the typed NIK in the session, by the same key.
+            key = remember_lookup(nik)
+            create_url = url_for("applicant.create_view", lookup=key,
+                                 url=url_for(".index", lookup=key))
         if found is not None and found.applicant is not None:
             form.nik.data = found.applicant.nik
         # Out of blanks: the counter says so (intake goes on; printing waits).
@@ -55,13 +102,19 @@ class IntakeView(SecuredMixin, BaseView):
     @reads_personal_data("applicant", subject_param="nik")
     def index(self) -> t.Any:
         if request.method == "GET":
-            lookup = NikLookupForm(formdata=request.args)
-            lookup.validate()
-            return self._page(lookup.nik.data or "", lookup, IntakeForm(formdata=None))
+            if "nik" in request.args:
+                flash(_("For the resident's privacy a NIK in the address is not looked "
+                        "up: type it in the NIK field."), "warning")
+            elif request.args.get("lookup") and not _shown_nik():
+                flash(_("This lookup is no longer kept (the session ended or the "
+                        "address is not one of yours): type the NIK again."), "warning")
+            nik = _shown_nik()
+            return self._page(nik, NikLookupForm(formdata=None, data={"nik": nik}),
+                              IntakeForm(formdata=None))
         form = IntakeForm()
         nik = form.nik.data or ""
         lookup = NikLookupForm(formdata=None, data={"nik": nik})
-        lookup.validate()
+        lookup.validate()  # the NIK's own check (its token is the intake form's)
         if not form.validate():
             return self._page(nik, lookup, form)
         applicant = residents.by_nik(nik)
@@ -95,3 +148,16 @@ class IntakeView(SecuredMixin, BaseView):
                   n=application.number),
                 receipt, _("Print receipt")), "success")
         return redirect(url_for("application.details_view", id=application.id))
+
+    @expose("/lookup/", methods=("POST",))
+    @requires("application", "create")
+    def lookup(self) -> t.Any:
+        """The NIK typed at the counter, posted: kept in the session, then the page of
+        its lookup by its key (nothing is read here; the page's GET is the reading). A
+        NIK of the wrong length comes back under its field, looked up by nobody."""
+        lookup = NikLookupForm()
+        if not lookup.validate():
+            return self._page("", lookup, IntakeForm(formdata=None))
+        if not lookup.nik.data:
+            return redirect(url_for(".index"))
+        return redirect(url_for(".index", lookup=remember_lookup(lookup.nik.data)))

@@ -9,7 +9,6 @@ from flask_admin import expose
 from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 
-from forms.applications import digits
 from forms.residents import (
     APPLICANT_FIELD_ARGS,
     APPLICANT_FIELDS,
@@ -130,10 +129,13 @@ class ApplicantView(IndexedSearchMixin, SecuredModelView):
         return str(_l("NIK, KK or any part of the name"))
 
     def create_form(self, obj: t.Any = None) -> t.Any:
-        """The intake page links here with ?nik=: the NIK typed at the counter."""
+        """The intake page links here with ?lookup=<key>: the NIK typed at the counter,
+        kept in the session (never in the address)."""
+        from .intake import looked_up
+
         form = super().create_form(obj)
         if request.method == "GET" and not form.nik.data:
-            nik = digits(request.args.get("nik"))
+            nik = looked_up(request.args.get("lookup"))
             if nik:
                 form.nik.data = nik
         return form

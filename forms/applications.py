@@ -58,9 +58,10 @@ class _GetMeta(TranslatedMeta):
 
 
 class NikLookupForm(FlaskForm):
-    """The counter's first question: whose NIK is this? (GET, from the query string)."""
+    """The counter's first question: whose NIK is this? Posted with its CSRF token,
+    never sent in the address (browser history, proxies and Referer would keep it)."""
 
-    Meta = _GetMeta
+    Meta = TranslatedMeta  # WTForms' own messages in the user's language
 
     nik = StringField(_l("NIK"), filters=[digits],
                       render_kw={"inputmode": "numeric", "autocomplete": "off",

@@ -145,6 +145,14 @@ class Auth:
         return self.client.post(path, data=data, **kw)
 
 
+def intake_lookup(client, nik: str, follow: bool = True):
+    """The counter's NIK lookup as its page does it: posted with the session's token;
+    with `follow`, the answer is the page of the lookup (/admin/intake/?lookup=<key>)."""
+    token = csrf_from(client.get("/admin/").get_data(as_text=True))
+    return client.post("/admin/intake/lookup/", data={"csrf_token": token, "nik": nik},
+                       follow_redirects=follow)
+
+
 
 def user_of(role: str):
     return db.session.execute(

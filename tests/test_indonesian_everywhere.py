@@ -18,7 +18,7 @@ from flask import current_app
 import catalogs
 from models import Applicant, Disruption, db, service_clock
 from models.office_time import format_datetime, simulated, utcnow
-from tests.factories import make_applicant, nik_for, submitted, user_of
+from tests.factories import intake_lookup, make_applicant, nik_for, submitted, user_of
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -116,7 +116,7 @@ def test_intake_is_keyboard_first_and_never_asks_the_browser_to_validate(
     assert "Pintasan keyboard" in help_box and "Kembali ke antrean kerja" in help_box
 
     applicant = make_applicant()
-    page = client.get(f"/admin/intake/?nik={applicant.nik}").get_data(as_text=True)
+    page = intake_lookup(client, applicant.nik).get_data(as_text=True)
     nik = re.search(r'<input[^>]*id="nik"[^>]*>', page).group(0)
     assert "autofocus" not in nik  # the intake form is open: its first field has it
     assert re.search(r'<input[^>]*autofocus[^>]*id="f102_complete"|'
@@ -126,7 +126,7 @@ def test_intake_is_keyboard_first_and_never_asks_the_browser_to_validate(
     assert len(work_forms) == 2  # the NIK search and the intake form
     assert all("novalidate" in f for f in work_forms), work_forms
 
-    page = client.get("/admin/intake/?nik=5311019999990001").get_data(as_text=True)
+    page = intake_lookup(client, "5311019999990001").get_data(as_text=True)
     link = re.search(r'<a[^>]*data-testid="create-applicant"[^>]*>', page).group(0)
     assert "data-autofocus" in link and "data-next-step" in link
 

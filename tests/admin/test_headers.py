@@ -8,7 +8,7 @@ import re
 import pytest
 
 from app import create_app
-from tests.factories import print_ready
+from tests.factories import intake_lookup, print_ready
 
 SCRIPT_TAG = re.compile(r"<script\b[^>]*>", re.I)
 INLINE_HANDLER = re.compile(r"<[^>]+\son[a-z]+\s*=", re.I)
@@ -63,8 +63,11 @@ def test_public_pages_scripts_carry_the_nonce(client, page) -> None:
 
 def test_back_office_pages_scripts_carry_the_nonce(app, recording_operator) -> None:
     (application,) = print_ready(app, 1)
+    # The page of a lookup (its NIK posted): /admin/intake/?lookup=<key>.
+    lookup = intake_lookup(recording_operator.client, application.applicant.nik,
+                           follow=False).headers["Location"]
     pages = ["/admin/", "/admin/applicant/", "/admin/application/", "/admin/queue/",
-             "/admin/intake/", f"/admin/intake/?nik={application.applicant.nik}",
+             "/admin/intake/", lookup,
              f"/admin/application/details/?id={application.id}",
              f"/admin/applicant/edit/?id={application.applicant_id}",
              "/admin/applicant/new/", "/admin/complaint/", "/admin/complaint/new/"]

@@ -57,6 +57,7 @@ from tests.factories import (
     Auth,
     batch_with,
     csrf_from,
+    intake_lookup,
     make_applicant,
     nik_for,
     png_bytes,
@@ -229,9 +230,13 @@ def campaign_routes(app) -> list[Route]:
 # ------------------------------------------------------------------ the world
 
 
+# The audit log: its entries and the residents each one names (audit_subject).
+AUDIT_TABLES = ("audit_entry", "audit_subject")
+
+
 def table_counts() -> dict[str, int]:
     """Rows of every table but the audit log, in one query."""
-    tables = [t for t in db.metadata.sorted_tables if t.name != "audit_entry"]
+    tables = [t for t in db.metadata.sorted_tables if t.name not in AUDIT_TABLES]
     query = sa.union_all(*[sa.select(sa.literal(t.name).label("name"),
                                      sa.func.count().label("n")).select_from(t)
                            for t in tables])
@@ -244,6 +249,21 @@ def upload_files(root: str) -> set[str]:
     if not base.exists():
         return set()
     return {str(p.relative_to(base)) for p in base.rglob("*") if p.is_file()}
+
+
+def subjects_after(entry_id: int) -> list[tuple[str, str, str]]:
+    """(action, NIK, name) of every resident named by an audit entry after `entry_id`."""
+    from models.audit import AuditSubject
+
+    return [tuple(row) for row in db.session.execute(
+        sa.select(AuditEntry.action, Applicant.nik, Applicant.name)
+        .join(AuditSubject, AuditSubject.entry_id == AuditEntry.id)
+        .join(Applicant, Applicant.id == AuditSubject.applicant_id)
+        .where(AuditEntry.id > entry_id)).all()]
+
+
+def last_entry_id() -> int:
+    return db.session.execute(sa.select(sa.func.max(AuditEntry.id))).scalar() or 0
 
 
 def referenced_files() -> set[str]:
@@ -409,6 +429,7 @@ def test_a_thousand_malformed_requests_break_nothing(app, capsys) -> None:
     def check(route: Route, request) -> None:
         path, args, body, files = request
         t0 = time.monotonic()
+        entry_before = last_entry_id()
         response = send(world, route, path, args, body, files)
         world.tried += 1
         world.seconds[route.endpoint] = world.seconds.get(route.endpoint, 0) + (
@@ -422,6 +443,13 @@ def test_a_thousand_malformed_requests_break_nothing(app, capsys) -> None:
             # form again with its messages), never a bare status.
             assert '<html lang="id">' in response.get_data(as_text=True), where
         assert table_counts() == before, where
+        # A resident named in the audit log was truly read: the answer showed them (a
+        # page shows their NIK and name; a PDF or an export is theirs by its record).
+        page = response.get_data(as_text=True) if response.mimetype == "text/html" else None
+        for action, nik, name in subjects_after(entry_before):
+            assert action in ("read", "export") and response.status_code == 200, (
+                where, action)
+            assert page is None or (nik in page and name in page), (where, nik)
         assert upload_files(root) - files_before <= referenced_files(), where
 
     def campaign_of(route: Route):
@@ -634,8 +662,7 @@ def test_arabic_indic_digits_are_no_nip_nik_rt_or_phone(app, admin_user) -> None
 
 def test_arabic_indic_digits_find_no_resident_at_the_intake(app, recording_operator) -> None:
     make_applicant()
-    response = recording_operator.client.get("/admin/intake/?" + encoded(
-        [("nik", "٥٣١١٠١٥٧٠٨٩٠٠٠٠١")]))
+    response = intake_lookup(recording_operator.client, "٥٣١١٠١٥٧٠٨٩٠٠٠٠١")
     assert response.status_code == 200
     assert "MARIA HAPU" not in _html(response)
 

@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from pypdf import PdfReader
 
 from models import AuditEntry, db
-from tests.factories import Auth, make_applicant, nik_for, submitted, user_of
+from tests.factories import Auth, intake_lookup, make_applicant, nik_for, submitted, user_of
 
 
 def residents(app):
@@ -39,7 +39,7 @@ def test_oversight_reaches_the_history_from_the_applicant_by_id(app, head_of_div
     # A lookup by NIK at the counter names her (not her record): on record too.
     counter = Auth(app.test_client())
     assert counter.login("recording_operator").status_code == 302
-    assert counter.client.get(f"/admin/intake/?nik={maria.nik}").status_code == 200
+    assert intake_lookup(counter.client, maria.nik).status_code == 200
     # The export of the list carries both residents: each history names it.
     export = head_of_division.client.get("/admin/applicant/export/csv/")
     assert export.status_code == 200

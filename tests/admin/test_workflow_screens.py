@@ -29,6 +29,8 @@ from models.permissions import ROLES, allowed
 from models.uploads import MAX_DOCUMENT_BYTES, store_document
 from tests.factories import (
     PDF_BYTES,
+    Auth,
+    intake_lookup,
     make_applicant,
     nik_for,
     png_bytes,
@@ -96,7 +98,7 @@ def alerts(html: str, kind: str = "danger") -> str:
 
 def test_intake_finds_the_applicant_with_eligibility(recording_operator):
     applicant = make_applicant()
-    html = html_of(recording_operator.client.get(f"/admin/intake/?nik={applicant.nik}"))
+    html = html_of(intake_lookup(recording_operator.client, applicant.nik))
     assert applicant.name in html
     assert applicant.nik in html  # staff see the full NIK
     assert 'data-testid="intake-form"' in html
@@ -104,27 +106,33 @@ def test_intake_finds_the_applicant_with_eligibility(recording_operator):
     assert str(age) in html
 
 
-def test_intake_unknown_nik_links_to_a_prefilled_applicant_form(recording_operator):
+def test_intake_unknown_nik_links_to_a_prefilled_applicant_form(recording_operator, app):
     nik = "5311015708900001"
-    html = html_of(recording_operator.client.get(f"/admin/intake/?nik={nik}"))
+    html = html_of(intake_lookup(recording_operator.client, nik))
     assert 'data-testid="not-found"' in html
     link = re.search(r'href="([^"]*/admin/applicant/new/[^"]*)"', html)
-    assert link and f"nik={nik}" in link.group(1)
+    # The NIK comes along through the session, by the lookup's key, not the address.
+    assert link and "lookup=" in link.group(1) and nik not in link.group(1)
     form = html_of(recording_operator.client.get(link.group(1).replace("&amp;", "&")))
     assert re.search(rf'id="nik"[^>]*value="{nik}"|value="{nik}"[^>]*id="nik"', form)
+    # Another session cannot use the key: the form comes empty.
+    other = Auth(app.test_client())
+    assert other.login("recording_operator").status_code == 302
+    form = html_of(other.client.get(link.group(1).replace("&amp;", "&")))
+    assert nik not in form
 
 
 @pytest.mark.parametrize("typed", ["5311", "53110157089000011"])
 def test_intake_nik_of_the_wrong_length_is_explained(recording_operator, typed):
     applicant = make_applicant()  # 5311015708900001: one digit less than the long one
-    html = html_of(recording_operator.client.get(f"/admin/intake/?nik={typed}"))
+    html = html_of(intake_lookup(recording_operator.client, typed))
     assert "invalid-feedback" in html and 'data-testid="not-found"' not in html
     assert applicant.name not in html
 
 
 def test_intake_nik_with_spaces_is_found(recording_operator):
     applicant = make_applicant()
-    html = html_of(recording_operator.client.get("/admin/intake/?nik=5311 0157 0890 0001"))
+    html = html_of(intake_lookup(recording_operator.client, "5311 0157 0890 0001"))
     assert applicant.name in html
 
 
@@ -175,7 +183,7 @@ def test_intake_refusals_save_nothing(recording_operator, app, f102, kk):
 def test_intake_refuses_a_second_open_application(recording_operator, app):
     applicant = make_applicant()
     first = submitted(app, applicant, user_of("recording_operator"))
-    html = html_of(recording_operator.client.get(f"/admin/intake/?nik={applicant.nik}"))
+    html = html_of(intake_lookup(recording_operator.client, applicant.nik))
     assert 'data-testid="open-application"' in html and first.number in html
     response = intake(recording_operator, applicant.nik, kk=(PDF_BYTES, "kk.pdf"))
     assert response.status_code == 200 and first.number in alerts(html_of(response))
@@ -186,7 +194,7 @@ def test_intake_refuses_a_15_year_old(recording_operator):
     today = office_today()
     born = date(today.year - 15, 1, 1)
     applicant = make_applicant(nik=nik_for(born, "1"), birth_date=born, sex="1")
-    html = html_of(recording_operator.client.get(f"/admin/intake/?nik={applicant.nik}"))
+    html = html_of(intake_lookup(recording_operator.client, applicant.nik))
     assert 'data-testid="intake-form"' not in html
     expected = refusal(lambda: intake_ops.open_application(
         applicant, user_of("recording_operator"), f102_complete=True, kk_copy=object()))
@@ -208,6 +216,7 @@ def test_intake_is_only_for_those_who_open_applications(client, auth, role):
     assert client.get("/admin/intake/").status_code == 403
     assert client.post("/admin/intake/", data={
         "csrf_token": auth.token("/admin/"), "nik": "5311015708900001"}).status_code == 403
+    assert intake_lookup(client, "5311015708900001").status_code == 403
     menu = html_of(client.get("/admin/"))
     assert 'href="/admin/intake/"' not in menu
     assert ('href="/admin/queue/"' in menu) == allowed(user_of(role), "application", "list")
@@ -721,8 +730,98 @@ def test_intake_form_shows_the_refusal_next_to_its_field_in_indonesian(recording
 
 
 def test_intake_nik_lookup_error_sits_under_the_nik(recording_operator):
-    html = html_of(recording_operator.client.get("/admin/intake/?nik=5311"))
+    html = html_of(intake_lookup(recording_operator.client, "5311"))
     assert "Masukkan 16 digit NIK." in field_error(html, "nik")
+
+
+# ------------------------------------------------------------------ no NIK in an address
+
+NIK_RUN = re.compile(r"(?<!\d)\d{16}(?!\d)")
+URL_ATTRIBUTES = re.compile(r'\b(?:href|action|src|formaction|data-[a-z-]*url)="([^"]*)"')
+
+
+def assert_no_nik_in_addresses(response, *niks: str) -> None:
+    """Neither the Location of `response` nor any address on its page holds a NIK."""
+    location = response.headers.get("Location", "")
+    assert not NIK_RUN.search(location) and not any(n in location for n in niks), location
+    for url in URL_ATTRIBUTES.findall(html_of(response)):
+        assert not NIK_RUN.search(url) and not any(n in url for n in niks), url
+
+
+def _reads_since(since: int) -> list[AuditEntry]:
+    return list(db.session.execute(sa.select(AuditEntry).where(
+        AuditEntry.id > since, AuditEntry.action == "read")).scalars())
+
+
+def _last_entry() -> int:
+    return db.session.execute(sa.select(sa.func.max(AuditEntry.id))).scalar() or 0
+
+
+def test_no_answer_of_the_intake_flow_carries_a_nik_in_an_address(recording_operator, app):
+    from models.audit import AuditSubject
+
+    client = recording_operator.client
+    applicant = make_applicant()
+    unknown = "5311019999990001"
+    for nik in (applicant.nik, unknown):
+        since = _last_entry()
+        posted = intake_lookup(client, nik, follow=False)
+        assert posted.status_code == 302 and "/admin/intake/?lookup=" in posted.headers[
+            "Location"]
+        assert_no_nik_in_addresses(posted, nik)
+        assert _reads_since(since) == []  # the POST shows nothing: not a reading
+        page = client.get(posted.headers["Location"])
+        assert page.status_code == 200 and nik in html_of(page)
+        assert_no_nik_in_addresses(page, nik)
+        # The showing is the reading, once, naming the resident it showed (if any).
+        (read,) = _reads_since(since)
+        subjects = db.session.execute(sa.select(AuditSubject.applicant_id).where(
+            AuditSubject.entry_id == read.id)).scalars().all()
+        assert subjects == ([applicant.id] if nik == applicant.nik else [])
+        # Refresh / Back: the same address shows the same resident, read again.
+        since = _last_entry()
+        again = html_of(client.get(posted.headers["Location"]))
+        shown = 'data-testid="applicant"' if nik == applicant.nik else 'data-testid="not-found"'
+        assert shown in again and nik in again and "ketik NIK lagi" not in again
+        assert len(_reads_since(since)) == 1
+    # The register link and the applicant form it opens (its back link included).
+    page = intake_lookup(client, unknown)
+    link = re.search(r'href="([^"]*/admin/applicant/new/[^"]*)"', html_of(page))
+    assert link
+    form = client.get(link.group(1).replace("&amp;", "&"))
+    assert_no_nik_in_addresses(form, unknown)
+    # A lookup of the wrong length, a refused intake and a successful one.
+    assert_no_nik_in_addresses(intake_lookup(client, "53110157089000011"),
+                               "5311015708900001")
+    assert_no_nik_in_addresses(intake(recording_operator, applicant.nik, f102=False),
+                               applicant.nik)
+    done = intake(recording_operator, applicant.nik, kk=(PDF_BYTES, "kk.pdf"))
+    assert done.status_code == 302
+    assert_no_nik_in_addresses(done, applicant.nik)
+    assert_no_nik_in_addresses(client.get(done.headers["Location"]), applicant.nik)
+
+
+def test_a_nik_in_the_address_looks_nobody_up(recording_operator, app):
+    applicant = make_applicant()
+    since = _last_entry()
+    response = recording_operator.client.get(f"/admin/intake/?nik={applicant.nik}")
+    html = html_of(response)
+    assert response.status_code == 200
+    assert applicant.name not in html and 'data-testid="applicant"' not in html
+    assert "NIK pada alamat tidak dicari" in alerts(html, "warning")
+    assert re.search(r'<input[^>]*id="nik"[^>]*>', html).group(0).count(applicant.nik) == 0
+    assert _reads_since(since) == []
+    # A key this session never received: the empty page and why.
+    response = recording_operator.client.get("/admin/intake/?lookup=bukan-kunci")
+    assert response.status_code == 200 and applicant.name not in html_of(response)
+    assert "ketik NIK lagi" in alerts(html_of(response), "warning")
+    assert _reads_since(since) == []
+    # A key given to another session shows nothing here.
+    other = Auth(app.test_client())
+    assert other.login("recording_operator").status_code == 302
+    location = intake_lookup(other.client, applicant.nik, follow=False).headers["Location"]
+    assert applicant.name in html_of(other.client.get(location))
+    assert applicant.name not in html_of(recording_operator.client.get(location))
 
 
 def test_a_step_form_comes_back_with_the_message_next_to_its_field(recording_operator, app):

@@ -27,7 +27,14 @@ from models.uploads import (
     store_image,
 )
 from tests.admin.test_malformed import BOMB_PNG, JS_PDF, pdf_with, png_of_pixels
-from tests.factories import PDF_BYTES, make_applicant, png_bytes, submitted, user_of
+from tests.factories import (
+    PDF_BYTES,
+    intake_lookup,
+    make_applicant,
+    png_bytes,
+    submitted,
+    user_of,
+)
 
 
 def files_under(root: str | Path) -> set[str]:
@@ -150,7 +157,7 @@ def test_a_pdf_the_reader_cannot_open_is_refused(app) -> None:
 def test_the_intake_refuses_a_kk_copy_with_javascript(recording_operator, app) -> None:
     applicant = make_applicant()
     before = files_under(app.config["UPLOAD_FOLDER"])
-    page = recording_operator.client.get(f"/admin/intake/?nik={applicant.nik}")
+    page = intake_lookup(recording_operator.client, applicant.nik)
     from tests.factories import csrf_from
 
     response = recording_operator.client.post("/admin/intake/", data={
@@ -169,7 +176,7 @@ def test_the_intake_refuses_a_kk_copy_with_javascript(recording_operator, app) -
 def _intake(client, nik: str, data: bytes, name: str = "kk.pdf"):
     from tests.factories import csrf_from
 
-    page = client.get(f"/admin/intake/?nik={nik}")
+    page = intake_lookup(client, nik)
     return client.post("/admin/intake/", data={
         "csrf_token": csrf_from(page.get_data(as_text=True)), "nik": nik,
         "f102_complete": "y", "kk_copy": (io.BytesIO(data), name)},
