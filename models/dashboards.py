@@ -98,10 +98,12 @@ class ServiceShares:
         return 100.0 * self.within_disrupted / self.served if self.served else None
 
 
-def service_shares(start: datetime, end: datetime) -> ServiceShares:
+def service_shares(start: datetime, end: datetime,
+                   standard: ServiceStandard | None = None) -> ServiceShares:
     """Served in [start, end), within the normal and the disrupted limit, and the
-    breaches by deadline, exactly as the monthly evaluation counts them."""
-    standard = current_standard()
+    breaches by deadline, exactly as the monthly evaluation counts them (the standard
+    in force, read once per page by the caller that passes it)."""
+    standard = standard or current_standard()
     minutes = statistics._service_minutes()
     # count(*), not count(id): PostgreSQL then answers from the covering index alone
     # (the primary key is in no index but its own; SQLite's rowid is in every one).
@@ -557,8 +559,8 @@ def division_board(user: User, now: datetime | None = None) -> DivisionBoard:
     awaiting, items = _batches(PrintBatch.status == "submitted", order=PrintBatch.submitted_at)
     overdue, _items = _overdue(now)
     return DivisionBoard(
-        awaiting, items, service_shares(*today_range(now)),
-        service_shares(*this_month_range(now)), overdue_complaints(now),
+        awaiting, items, service_shares(*today_range(now), standard),
+        service_shares(*this_month_range(now), standard), overdue_complaints(now),
         uncollected_beyond_limit(now, standard), standard.uncollected_flag_days,
         blank_stock(now), disruptions_needing_attention(), overdue)
 
