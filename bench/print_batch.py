@@ -197,6 +197,7 @@ class RssWatch(threading.Thread):
         self.paused = threading.Event()  # set while the naive reference runs
         self.pids: list[int] = [os.getpid()]
         self.names: dict[int, str] = {}
+        self.cpu: dict[int, float] = {}  # CPU seconds of each helper, last seen
 
     def sample(self, discover: bool = True) -> None:
         if self.paused.is_set():
@@ -213,6 +214,8 @@ class RssWatch(threading.Thread):
             if pid not in self.names:
                 self.names[pid] = _process_name(pid)
             self.peaks[pid] = max(self.peaks.get(pid, 0), hwm)
+            if pid != os.getpid():
+                self.cpu[pid] = _cpu_seconds(pid) or self.cpu.get(pid, 0.0)
             live_peaks += self.peaks[pid]
             pss += _pss_kib(pid)
         self.peak_sum = max(self.peak_sum, live_peaks)
@@ -246,6 +249,16 @@ class RssWatch(threading.Thread):
             kinds[name] = (n + 1, max(top, peak))
         return ", ".join(f"{name} {top / 1024:.0f}" + (f" (x{n} in turn)" if n > 1 else "")
                          for name, (n, top) in sorted(kinds.items()))
+
+
+def _cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process so far (0 once it is gone)."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except (OSError, ValueError, IndexError):
+        return 0.0
 
 
 def _process_name(pid: int) -> str:
@@ -285,10 +298,11 @@ def naive_child(spec: Path) -> int:
     job = json.loads(spec.read_text())
     pool = job["cards"]
     naive_pdf(pool[:1], "overlay", (0.5, -0.3))  # imports and first layout: not timed
-    t = time.perf_counter()
+    t, cpu = time.perf_counter(), time.process_time()
     pdf = naive_pdf(pool, "overlay", (0.5, -0.3))
     seconds = time.perf_counter() - t
-    print(json.dumps({"seconds": seconds, "pdf_kb": len(pdf) // 1024,
+    print(json.dumps({"seconds": seconds, "cpu": time.process_time() - cpu,
+                      "pdf_kb": len(pdf) // 1024,
                       "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
     return 0
 
@@ -331,11 +345,15 @@ def main() -> int:
     parser.add_argument("--max-load", type=float,
                         help="first wait (up to 20 min) for the 1-minute load average to "
                              "drop below this: other work on the machine skews the figures")
+    parser.add_argument("--chunk", type=int,
+                        help=f"cards per WeasyPrint document (default {cards.CHUNK_CARDS})")
     parser.add_argument("--naive-child", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.naive_child:
         return naive_child(args.naive_child)
     sizes = sorted({int(s) for s in args.sizes.split(",") if s} | {args.cards})
+    if args.chunk:
+        cards.CHUNK_CARDS = args.chunk
     if args.max_load is not None:
         deadline = time.monotonic() + 20 * 60
         while os.getloadavg()[0] >= args.max_load and time.monotonic() < deadline:
@@ -367,14 +385,24 @@ def main() -> int:
         spec = Path(tmp) / "naive.json"
         spec.write_text(json.dumps({"cards": pool[:args.cards]}))
         naive_runs: list[dict] = []
+        # CPU seconds of each timed run at --cards: (this process, helpers, busiest helper)
+        ours_cpu: list[tuple[float, float, float]] = []
         for n in sizes:
             batch = pool[:n]
             cards.render_card_dicts(batch, "overlay", (0.5, -0.3), parallel=parallel)  # warm
             times = []
             for i in range(args.repeat):
-                t = time.perf_counter()
+                before = dict(watch.cpu)
+                t, cpu = time.perf_counter(), time.process_time()
                 pdf = cards.render_card_dicts(batch, "overlay", (0.5, -0.3), parallel=parallel)
                 times.append(time.perf_counter() - t)
+                pdf_kb = len(pdf) // 1024
+                del pdf  # not kept while the next run renders (the app keeps none)
+                if n == args.cards:
+                    helpers = [v - before.get(pid, 0.0) for pid, v in watch.cpu.items()
+                               if watch.names.get(pid) == "worker" and v > before.get(pid, 0.0)]
+                    ours_cpu.append((time.process_time() - cpu, sum(helpers),
+                                     max(helpers, default=0.0)))
                 if n == args.cards and not args.no_naive and i < args.naive_repeat:
                     # Interleaved with ours, so a change of load hits both alike; not
                     # watched: its memory is not ours.
@@ -384,14 +412,18 @@ def main() -> int:
             best, median = min(times), statistics.median(times)
             rates[n] = n / median
             print(f"      {n:>6} {best:>8.3f} {median:>9.3f} {n / median:>9.1f} "
-                  f"{len(pdf) // 1024:>8}")
+                  f"{pdf_kb:>8}")
+
+        one = pool[:1]
+        for _ in range(5):  # our preview warm, before the memory is read
+            cardface.render_chunk(one, "preview")
+        mem = watch.report()
 
         # Previews: ours (the shared fonts and parsed card.css) and the naive single
-        # render (everything fresh), alternated in this process.
+        # render (everything fresh), alternated in this process (after the memory was
+        # read: the naive renders are not ours).
         samples, naive_samples = [], []
-        one = pool[:1]
         for _ in range(5):
-            cardface.render_chunk(one, "preview")
             naive_pdf(one, "preview", (0.0, 0.0))
         for _ in range(args.preview_runs):
             t = time.perf_counter()
@@ -404,7 +436,6 @@ def main() -> int:
         print(f"\nours: preview, 1 card, {args.preview_runs} warm renders: "
               f"p50 {p50:.1f} ms, p95 {percentile(samples, 0.95):.1f} ms")
 
-        mem = watch.report()
         print(f"ours: peak RSS this process {mem['me']:.0f} MB, largest helper process "
               f"{mem['child']:.0f} MB; all processes together ({mem['processes']} at most): "
               f"sum of peak RSS {mem['sum']:.0f} MB, sum of PSS {mem['pss']:.0f} MB")
@@ -423,6 +454,14 @@ def main() -> int:
             print(f"naive: preview, 1 card (fresh fonts and CSS), {args.preview_runs} "
                   f"renders alternated with ours: p50 {naive_p50:.1f} ms, p95 "
                   f"{percentile(naive_samples, 0.95):.1f} ms")
+            mine, helpers, busiest = (statistics.median(x) for x in zip(*ours_cpu, strict=True))
+            naive_cpu = statistics.median(r["cpu"] for r in naive_runs)
+            print(f"CPU time at {args.cards} cards (medians): ours {mine:.1f} s here + "
+                  f"{helpers:.1f} s in helpers = {mine + helpers:.1f} s; naive "
+                  f"{naive_cpu:.1f} s. On cores of its own ours would take about "
+                  f"{max(mine, busiest):.1f} s (its busiest process): "
+                  f"{naive_cpu / max(mine, busiest):.2f}x the naive (a projection; the "
+                  f"measured ratio is below)")
             print(f"\nratio ours/naive at {args.cards} cards: "
                   f"{rates[args.cards] / naive_rate:.2f}x "
                   f"({rates[args.cards]:.1f} vs {naive_rate:.1f} cards/s); preview p50 "
