@@ -140,3 +140,27 @@ def test_every_breach_is_listed_with_its_reason(head_of_office, client, cheap_pd
     assert 'data-testid="breaches-next"' not in page
     assert client.get(f"/admin/evaluations/breaches/?id={report.id}&page=abc").status_code \
         == 200
+
+
+def test_generation_in_the_background_writes_its_progress(head_of_division, client, app,
+                                                          cheap_pdf):
+    """As in production: the request returns at once, a thread computes and writes the
+    row; the page then shows the result."""
+    import threading
+
+    app.config["EVALUATION_IN_BACKGROUND"] = True
+    try:
+        response = head_of_division.post("/admin/evaluations/generate/", {"month": PERIOD},
+                                         token_from="/admin/evaluations/")
+    finally:
+        app.config.pop("EVALUATION_IN_BACKGROUND")
+    report_id = _report_id(response)
+    (worker,) = [t for t in threading.enumerate() if t.name == f"evaluation-{report_id}"] \
+        or [None]
+    if worker is not None:
+        worker.join(60)
+        assert not worker.is_alive()
+    db.session.expire_all()
+    status = client.get(f"/admin/evaluations/status/?id={report_id}").get_json()
+    assert status == {"status": "generated", "label": "Sudah dibuat, menunggu diajukan",
+                      "progress": 100, "error": None}
