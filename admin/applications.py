@@ -33,7 +33,7 @@ from flask_wtf import FlaskForm
 from markupsafe import Markup
 
 from forms import show_refusal
-from forms.applications import STEP_FORMS, digits, file_bytes
+from forms.applications import STEP_FORMS, file_bytes
 from models import (
     Applicant,
     Application,
@@ -176,8 +176,8 @@ class ApplicationView(IndexedSearchMixin, SecuredModelView):
     @expose("/new/", methods=("GET", "POST"))
     @requires("application", "create")
     def create_view(self) -> t.Any:
-        nik = digits(request.values.get("nik"))
-        return redirect(url_for("intake.index", nik=nik or None))
+        # Never with the NIK: an address keeps it (history, proxies, Referer).
+        return redirect(url_for("intake.index"))
 
     # ---- the details page
     def render(self, template: str, **kwargs: t.Any) -> t.Any:

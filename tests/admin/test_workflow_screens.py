@@ -207,6 +207,9 @@ def test_generic_create_goes_to_intake(recording_operator):
     response = recording_operator.client.get("/admin/application/new/")
     assert response.status_code == 302
     assert response.headers["Location"].endswith("/admin/intake/")
+    # A NIK given to it does not go on into the next address.
+    response = recording_operator.client.get("/admin/application/new/?nik=5311015708900001")
+    assert response.headers["Location"].endswith("/admin/intake/")
     assert count_applications() == 0
 
 
