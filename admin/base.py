@@ -769,3 +769,78 @@ class OfficeIndexView(AdminIndexView):
     @requires_login
     def index(self) -> t.Any:
         return self.render("admin/office_index.html")
+
+
+# ------------------------------------------------------------------ the page frame
+# The menu and the frame's URLs (static files, fixed links) are the same on every page
+# of a role, a language and a screen, and cost more to draw than a list's rows: drawn
+# once, kept in-process.
+
+# Roles x languages x screens x badge counts: a bound, not the expected size.
+_FRAME_CACHE_MAX = 2048
+
+
+def _badged_names(admin: t.Any) -> list[t.Any]:
+    """The menu names that carry a count badge (admin/dashboards.py BadgedName)."""
+    found = admin.__dict__.get("_office_badged_names")
+    if found is None:
+        found = []
+        stack = list(admin.menu())
+        while stack:
+            item = stack.pop()
+            if item.is_category():
+                stack.extend(item._children)
+            elif hasattr(item.name, "entity") and hasattr(item.name, "action"):
+                found.append(item.name)
+        admin.__dict__["_office_badged_names"] = found
+    return found
+
+
+def office_menu(render_menu: t.Callable[[], t.Any], admin_view: t.Any) -> t.Any:
+    """Flask-Admin's menu (`render_menu`, its layout.menu macro), drawn once per
+    (signed-in, role, language, screen, badge counts) and reused.
+
+    What the menu shows depends only on those: every entry's is_accessible is the
+    matrix on the user's role (or just "signed in"), the names are translated, the
+    active entry is the screen's. The badge counts are counted on every page (once,
+    as BadgedName does, for the roles they concern) and are part of the key, so a
+    count is never older than the page."""
+    from flask_babel import get_locale
+
+    user = current_user._get_current_object()
+    signed_in = bool(user.is_authenticated)
+    role = getattr(user, "role", None) if signed_in and getattr(user, "active", False) \
+        else None
+    counts = []
+    badges = g.setdefault("menu_badges", {})
+    for name in _badged_names(admin_view.admin):
+        key = (name.entity, name.action)
+        if signed_in and allowed(user, *key):
+            if key not in badges:
+                badges[key] = name.count()
+            counts.append(badges[key])
+        else:
+            counts.append(None)
+    key = (admin_view.endpoint, signed_in, role, str(get_locale()), request.script_root,
+           request.host, tuple(counts))
+    cache = admin_view.admin.__dict__.setdefault("_office_menu_cache", {})
+    menu = cache.get(key)
+    if menu is None:
+        menu = render_menu()
+        if len(cache) >= _FRAME_CACHE_MAX:
+            cache.clear()
+        cache[key] = menu
+    return menu
+
+
+def frame_url(endpoint: str, **values: t.Any) -> str:
+    """url_for with fixed arguments (a static file, a link of the frame), built once
+    per mount point."""
+    cache = current_app.extensions.setdefault("office_frame_urls", {})
+    key = (request.script_root, request.host, endpoint, tuple(sorted(values.items())))
+    url = cache.get(key)
+    if url is None:
+        if len(cache) >= _FRAME_CACHE_MAX:
+            cache.clear()
+        url = cache[key] = url_for(endpoint, **values)
+    return url
