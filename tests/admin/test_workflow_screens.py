@@ -96,6 +96,21 @@ def alerts(html: str, kind: str = "danger") -> str:
 # ------------------------------------------------------------------ intake
 
 
+def second_counter(app) -> Auth:
+    """Another recording operator at another counter (their own account: a second
+    login of the same account would end the first session)."""
+    from models import User
+    from tests.factories import _password_hash
+
+    db.session.add(User(username="loket.dua", role="recording_operator", active=True,
+                        full_name="PETUGAS LOKET DUA", password_hash=_password_hash()))
+    db.session.commit()
+    other = Auth(app.test_client())
+    assert other.login("", username="loket.dua").status_code == 302
+    return other
+
+
+
 def test_intake_finds_the_applicant_with_eligibility(recording_operator):
     applicant = make_applicant()
     html = html_of(intake_lookup(recording_operator.client, applicant.nik))
@@ -106,8 +121,9 @@ def test_intake_finds_the_applicant_with_eligibility(recording_operator):
     assert str(age) in html
 
 
-def test_intake_unknown_nik_links_to_a_prefilled_applicant_form(recording_operator, app):
-    nik = "5311015708900001"
+def test_intake_unknown_nik_links_to_a_prefilled_applicant_form(recording_operator, app,
+                                                                applicant_data):
+    nik = applicant_data["nik"]
     html = html_of(intake_lookup(recording_operator.client, nik))
     assert 'data-testid="not-found"' in html
     link = re.search(r'href="([^"]*/admin/applicant/new/[^"]*)"', html)
@@ -116,10 +132,16 @@ def test_intake_unknown_nik_links_to_a_prefilled_applicant_form(recording_operat
     form = html_of(recording_operator.client.get(link.group(1).replace("&amp;", "&")))
     assert re.search(rf'id="nik"[^>]*value="{nik}"|value="{nik}"[^>]*id="nik"', form)
     # Another session cannot use the key: the form comes empty.
-    other = Auth(app.test_client())
-    assert other.login("recording_operator").status_code == 302
+    other = second_counter(app)
     form = html_of(other.client.get(link.group(1).replace("&amp;", "&")))
-    assert nik not in form
+    assert 'id="nik"' in form and nik not in form
+    # Saved, the form goes back to the counter's lookup, which now finds the resident.
+    saved = recording_operator.post(link.group(1).replace("&amp;", "&"), applicant_data,
+                                    token_from="/admin/applicant/new/")
+    assert saved.status_code == 302 and "/admin/intake/?lookup=" in saved.headers["Location"]
+    assert nik not in saved.headers["Location"]
+    page = html_of(recording_operator.client.get(saved.headers["Location"]))
+    assert 'data-testid="intake-form"' in page and applicant_data["name"] in page
 
 
 @pytest.mark.parametrize("typed", ["5311", "53110157089000011"])
@@ -820,11 +842,12 @@ def test_a_nik_in_the_address_looks_nobody_up(recording_operator, app):
     assert "ketik NIK lagi" in alerts(html_of(response), "warning")
     assert _reads_since(since) == []
     # A key given to another session shows nothing here.
-    other = Auth(app.test_client())
-    assert other.login("recording_operator").status_code == 302
+    other = second_counter(app)
     location = intake_lookup(other.client, applicant.nik, follow=False).headers["Location"]
     assert applicant.name in html_of(other.client.get(location))
-    assert applicant.name not in html_of(recording_operator.client.get(location))
+    mine = recording_operator.client.get(location)
+    assert mine.status_code == 200 and applicant.name not in html_of(mine)
+    assert "ketik NIK lagi" in alerts(html_of(mine), "warning")
 
 
 def test_a_step_form_comes_back_with_the_message_next_to_its_field(recording_operator, app):
