@@ -409,11 +409,16 @@ def export_audit(view: t.Any, export_type: str, action: str = "export",
 
 
 def forbidden(entity: str, name: str) -> t.NoReturn:
-    """Log the refusal and answer 403."""
+    """Log the refusal and answer 403 (with the masked NIK a refused lookup posted:
+    whose data was asked for, as the address used to say)."""
     target = (request.args.get("id") or "")[:64] or None
+    changes: dict[str, t.Any] = {"endpoint": name, "path": masked_path(),
+                                 "method": request.method}
+    nik = ascii_digits(request.form.get("nik"), 32) if request.method == "POST" else ""
+    if len(nik) == 16:  # a NIK (mask_niks masks 16 digits; other lengths name nobody)
+        changes["subjects"] = [audit.mask_niks(nik)]
     audit.record_now(actor(), "forbidden", object_type=entity, object_id=target,
-                     changes={"endpoint": name, "path": masked_path(),
-                              "method": request.method})
+                     changes=changes)
     abort(403)
 
 

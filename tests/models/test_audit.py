@@ -298,6 +298,7 @@ def test_nik_is_masked_in_the_stored_path_of_refusals_and_reads(app,
     assert intake_lookup(printing_operator.client, nik).status_code == 403
     (refusal,) = _since(since, "forbidden")
     assert refusal.changes["path"] == "/admin/intake/lookup/"  # the NIK was posted
+    assert refusal.changes["subjects"] == ["531101******0001"]  # whose, masked
     assert nik not in json.dumps(refusal.changes)
     # Flask-Admin's list search by NIK goes through the address: masked when stored.
     since = _last_id()
