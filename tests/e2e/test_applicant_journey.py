@@ -147,7 +147,8 @@ def test_operator_records_an_applicant_after_fixing_a_bad_nik(page: Page, log_in
 
     # --- search by the full NIK: exactly that row ---
     search = page.locator("form[role=search] input[name=search]")
-    expect(search).to_have_attribute("placeholder", ui("NIK atau nama", "NIK or name"))
+    expect(search).to_have_attribute("placeholder", ui("NIK, KK atau bagian mana pun dari nama",
+                                                 "NIK, KK or any part of the name"))
     search.fill(applicant_data["nik"])
     search.press("Enter")
     expect(page).to_have_url(re.compile(r"[?&]search=" + applicant_data["nik"]))
