@@ -38,7 +38,7 @@ from .cardface import MODES
 # less in each process at no measurable cost in time, bench/README.md).
 CHUNK_CARDS = 10
 PARALLEL_MIN_CARDS = 50  # below this, one process (starting workers costs more)
-IN_FLIGHT = 2  # chunks queued per helper process: it never waits for the next one
+IN_FLIGHT = 3  # chunks queued per helper process: it never waits for the next one
 # Chunks are shared between this process and helper processes, so that all the
 # cores work while the memory of only WORKERS extra processes is added.
 WORKERS = max(1, (os.cpu_count() or 2) - 1)
