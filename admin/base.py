@@ -849,3 +849,16 @@ def frame_url(endpoint: str, **values: t.Any) -> str:
             cache.clear()
         url = cache[key] = url_for(endpoint, **values)
     return url
+
+
+def frame_part(name: str, render: t.Callable[[], t.Any]) -> t.Any:
+    """A part of the frame that is the same for everyone in one language (the
+    keyboard-shortcut list): `render` (its macro) drawn once per language."""
+    from flask_babel import get_locale
+
+    cache = current_app.extensions.setdefault("office_frame_parts", {})
+    key = (name, str(get_locale()))
+    part = cache.get(key)
+    if part is None:
+        part = cache[key] = render()
+    return part

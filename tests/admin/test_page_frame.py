@@ -1,6 +1,7 @@
 """The page frame's menu is drawn once per role, language and screen (admin/base.py
-office_menu): whoever comes next on the same process sees their own menu, never the
-one drawn for another role or language."""
+office_menu), the keyboard-shortcut list once per language (frame_part): whoever comes
+next on the same process sees their own, never the one drawn for another role or
+language."""
 
 from __future__ import annotations
 
@@ -42,15 +43,19 @@ def test_each_role_sees_its_own_menu(app, auth):
 
 def test_the_active_entry_and_the_language_follow_the_page(auth):
     auth.login("recording_operator")
-    applicants = menu_of(page(auth, "/admin/applicant/"))
+    indonesian_page = page(auth, "/admin/applicant/")
+    applicants = menu_of(indonesian_page)
+    assert '<h5 id="shortcut-help-title">Pintasan keyboard</h5>' in indonesian_page
     queue = menu_of(page(auth, "/admin/queue/"))
     assert re.search(r'class="dropdown-item active\s*"\s+href="/admin/applicant/"', applicants)
     assert not re.search(r'class="dropdown-item active\s*"\s+href="/admin/applicant/"', queue)
     assert re.search(r'class="dropdown-item active\s*"\s+href="/admin/queue/"', queue)
     response = auth.post("/language", {"lang": "en", "next": "/admin/applicant/"})
     assert response.status_code == 302
-    english = menu_of(page(auth, "/admin/applicant/"))
+    english_page = page(auth, "/admin/applicant/")
+    english = menu_of(english_page)
     assert "Applicants" in english and "Pemohon" not in english
+    assert '<h5 id="shortcut-help-title">Keyboard shortcuts</h5>' in english_page
     auth.post("/language", {"lang": "id", "next": "/admin/applicant/"})
     assert menu_of(page(auth, "/admin/applicant/")) == applicants
 
