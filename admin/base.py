@@ -759,7 +759,7 @@ class SecuredModelView(SecuredMixin, ModelView):
 
 
 class OfficeIndexView(AdminIndexView):
-    """The back-office home page: logged-in staff only."""
+    """The base of the back-office home page (admin/dashboards.py): logged-in staff only."""
 
     def is_accessible(self) -> bool:
         return current_user.is_authenticated
@@ -769,11 +769,6 @@ class OfficeIndexView(AdminIndexView):
 
     def declared(self, name: str) -> tuple[str, str] | None:
         return getattr(getattr(type(self), name, None), "_requires", None)
-
-    @expose("/")
-    @requires_login
-    def index(self) -> t.Any:
-        return self.render("admin/office_index.html")
 
 
 # ------------------------------------------------------------------ the page frame
