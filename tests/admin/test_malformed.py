@@ -282,6 +282,18 @@ class World:
     seconds: dict[str, float] = field(default_factory=dict)
 
 
+def session_story(role: str) -> list[str]:
+    """What the audit log says happened to a role's account (why its session ended)."""
+    user = user_of(role)
+    entries = db.session.execute(sa.select(AuditEntry).where(
+        sa.or_(AuditEntry.user_id == user.id,
+               sa.and_(AuditEntry.object_type == "user",
+                       AuditEntry.object_id == str(user.id))))
+        .order_by(AuditEntry.id.desc()).limit(8)).scalars()
+    return [f"{e.action} {e.object_type}:{e.object_id} {str(e.changes)[:200]}"
+            for e in entries]
+
+
 def build_world(app) -> World:
     """Records in every state (so a route's id and state checks have something to
     refuse), every applicant with an application already open or a card issued (so an
@@ -473,7 +485,9 @@ def test_a_thousand_malformed_requests_break_nothing(app, capsys) -> None:
     assert world.tried >= 1000
     # Every client is still logged in: the campaign reached the pages, not the login.
     for role in ROLES:
-        assert world.clients[role].get("/admin/").status_code == 200, role
+        response = world.clients[role].get("/admin/")
+        assert response.status_code == 200, (role, response.headers.get("Location"),
+                                              session_story(role))
     assert upload_files(root) <= referenced_files() | files_before
 
 
