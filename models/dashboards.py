@@ -77,25 +77,9 @@ SNAPSHOT_REFRESHES_PER_PAGE = 1  # stale snapshots recomputed by one page view, 
 # ------------------------------------------------------------------ service figures
 
 
-@dataclass(frozen=True)
-class ServiceShares:
-    """statistics.service_figures without the percentiles (the dashboards show no
-    median): the same conditions and the same limits, one aggregate."""
-
-    served: int
-    within_normal: int
-    within_disrupted: int
-    breaches: int
-    normal_hours: int
-    disrupted_hours: int
-
-    @property
-    def share_normal(self) -> float | None:
-        return 100.0 * self.within_normal / self.served if self.served else None
-
-    @property
-    def share_disrupted(self) -> float | None:
-        return 100.0 * self.within_disrupted / self.served if self.served else None
+# The landing pages' service figures are the monthly evaluation's (statistics), without
+# the percentiles: the same conditions and limits, one aggregate.
+ServiceShares = statistics.ServiceFigures
 
 
 def service_shares(start: datetime, end: datetime,
@@ -103,22 +87,7 @@ def service_shares(start: datetime, end: datetime,
     """Served in [start, end), within the normal and the disrupted limit, and the
     breaches by deadline, exactly as the monthly evaluation counts them (the standard
     in force, read once per page by the caller that passes it)."""
-    standard = standard or current_standard()
-    minutes = statistics._service_minutes()
-    # count(*), not count(id): PostgreSQL then answers from the covering index alone
-    # (the primary key is in no index but its own; SQLite's rowid is in every one).
-    row = db.session.execute(sa.select(
-        sa.func.count(),
-        sa.func.coalesce(sa.func.sum(sa.case(
-            (minutes <= standard.sla_hours * 60.0 + 1e-6, 1), else_=0)), 0),
-        sa.func.coalesce(sa.func.sum(sa.case(
-            (minutes <= standard.sla_hours_disrupted * 60.0 + 1e-6, 1), else_=0)), 0),
-    ).where(*statistics._served_condition(start, end))).one()
-    now = min(utcnow(), end)
-    breaches = db.session.execute(sa.select(sa.func.count()).select_from(Application).where(
-        *statistics._breach_condition(start, end, now))).scalar() or 0
-    return ServiceShares(int(row[0]), int(row[1]), int(row[2]), int(breaches),
-                         standard.sla_hours, standard.sla_hours_disrupted)
+    return statistics.service_figures(start, end, with_percentiles=False, standard=standard)
 
 
 def today_range(now: datetime | None = None) -> tuple[datetime, datetime]:

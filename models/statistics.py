@@ -30,7 +30,7 @@ from .db import db
 from .office_time import utcnow
 from .residents import Applicant
 from .service_clock import DISRUPTION_LABELS, Disruption, clock
-from .standard import current_standard
+from .standard import ServiceStandard, current_standard
 from .users import User
 
 # The moments the figures are counted by, indexed here (migration 0012) because only
@@ -158,6 +158,14 @@ class ServiceFigures:
     def share_disrupted(self) -> float | None:
         return self.within_disrupted / self.served if self.served else None
 
+    @property
+    def percent_normal(self) -> float | None:
+        return None if self.share_normal is None else 100.0 * self.share_normal
+
+    @property
+    def percent_disrupted(self) -> float | None:
+        return None if self.share_disrupted is None else 100.0 * self.share_disrupted
+
 
 def _service_minutes() -> Any:
     """SQL: minutes from the clock's start (deadline minus its limit) to its stop."""
@@ -182,12 +190,13 @@ def _served_condition(start: datetime, end: datetime) -> list[Any]:
             Application.status != "duplicate", Application.deadline_at.is_not(None)]
 
 
-def service_figures(start: datetime, end: datetime, *, with_percentiles: bool = True
-                    ) -> ServiceFigures:
+def service_figures(start: datetime, end: datetime, *, with_percentiles: bool = True,
+                    standard: ServiceStandard | None = None) -> ServiceFigures:
     """Service against the standard: served, share within 1 h and 24 h, median and
-    90th percentile minutes (None without `with_percentiles`: the trends need no
-    sort), and the number of breaches."""
-    standard = current_standard()
+    90th percentile minutes (None without `with_percentiles`: the trends and the
+    landing pages need no sort), and the number of breaches. `standard`: the one in
+    force, when the caller has read it already."""
+    standard = standard or current_standard()
     minutes = _service_minutes()
     served_where = _served_condition(start, end)
     row = db.session.execute(sa.select(

@@ -285,7 +285,7 @@ def test_division_figures_equal_the_evaluations(office):
     for mine, theirs in ((board.today, day), (board.month, month)):
         assert (mine.served, mine.within_normal, mine.within_disrupted, mine.breaches) == \
             (theirs.served, theirs.within_normal, theirs.within_disrupted, theirs.breaches)
-    assert board.today.share_normal == pytest.approx(50.0)
+    assert board.today.percent_normal == pytest.approx(50.0)
     assert (board.awaiting_approval, [b.number for b in board.awaiting_items]) == \
         (2, ["B-SUB1", "B-SUB2"])
     assert board.overdue_complaints == 1
