@@ -204,9 +204,16 @@ def clean_query_args() -> None:
     from werkzeug.datastructures import ImmutableMultiDict
 
     request.__dict__["args"] = ImmutableMultiDict(
-        [(new_key, replace_unstorable(value, "")[:MAX_ARG_LENGTH])
-         for _key, new_key, value in cleaned])
+        [(new_key, _cleaned_arg(new_key, value)) for _key, new_key, value in cleaned])
     request.__dict__.pop("values", None)
+
+
+def _cleaned_arg(key: str, value: str) -> str:
+    """A value with its unstorable characters dropped; a record id that carried one is
+    no id at all ("1\x00" must not become record 1 for a step that acts on it)."""
+    if (key == "id" or key.endswith("_id")) and unstorable_characters(value):
+        return ""
+    return replace_unstorable(value, "")[:MAX_ARG_LENGTH]
 
 
 def unstorable_form_response() -> t.Any:

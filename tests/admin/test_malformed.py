@@ -736,3 +736,21 @@ def test_a_refused_field_is_not_marked_on_the_next_page(app, recording_operator,
         assert response.status_code == 200
     form = _html(recording_operator.client.get("/admin/applicant/new/"))
     assert "is-invalid" not in form
+
+
+@pytest.mark.parametrize("bad", ["1\x00", "\x001", "1\x07", "1\ufffe", "\U0010ffff1"])
+def test_an_id_carrying_a_control_character_is_no_id(admin_user, bad) -> None:
+    """The query string is cleaned for reading, but an id is not repaired: '1\\x00' is
+    not account 1 for the administrator's reset and unlock steps (a full-suite campaign
+    once reset the recording operator's password this way)."""
+    client = admin_user.client
+    token = csrf_from(client.get("/admin/user/").get_data(as_text=True))
+    before = last_entry_id()
+    for step in ("reset", "unlock"):
+        response = client.post(f"/admin/user/{step}/?" + encoded([("id", bad)]),
+                               data={"csrf_token": token})
+        assert response.status_code == 404, (step, response.status_code)
+    changed = db.session.execute(sa.select(AuditEntry.action).where(
+        AuditEntry.id > before, AuditEntry.object_type == "user")).scalars().all()
+    assert not [a for a in changed if a in ("password_reset", "unlock")], changed
+    assert user_of("recording_operator").password_hash is not None
