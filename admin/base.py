@@ -289,6 +289,12 @@ class SecuredMixin:
             if methods is None or request.method in methods:
                 return (entity, subject_param)
             return None
+        if name == "index_view":
+            # A list searched on a personal entity is a lookup; the bare list is not
+            # one (it shows what the screen shows everyone of the role).
+            if self.entity in PERSONAL_DATA_ENTITIES and request.args.get("search"):
+                return (self.entity, None)
+            return None
         if name in GENERIC_READS:
             methods = GENERIC_READS[name]
             if self.entity in PERSONAL_DATA_ENTITIES and (
@@ -464,9 +470,13 @@ def record_read(view: t.Any, name: str, kwargs: dict[str, t.Any]) -> None:
         changes["label"] = audit.object_label(obj)
     if name == "ajax_lookup":
         changes["query"] = audit.mask_niks(request.args.get("query", ""))[:100]
+    if name == "index_view":
+        changes["search"] = audit.mask_niks(request.args.get("search", ""))[:100]
+        searched = ascii_digits(request.args.get("search"), 32)
+        value = searched if len(searched) == 16 else ""
     entry = audit.record(actor(), "read", object_type=entity, object_id=object_id,
                          changes=changes)
-    if subject_param is not None and obj is None:
+    if (subject_param is not None or name == "index_view") and obj is None:
         # A lookup by NIK names whose data it showed: their history lists it.
         import sqlalchemy as sa
 

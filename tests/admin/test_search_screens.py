@@ -85,3 +85,34 @@ def test_odd_searches_answer_in_order(people, printing_operator, search):
         response = printing_operator.client.get(url, query_string={"search": search,
                                                                    "q": search})
         assert response.status_code == 200, (url, search)
+
+
+def test_a_searched_list_is_a_lookup_on_record(people, recording_operator) -> None:
+    """A list searched on a personal entity is audited as a reading with the masked
+    search; a NIK names the resident, so their processing history lists it; the bare
+    list (what the screen shows everyone of the role) is no lookup."""
+    import sqlalchemy as sa
+
+    from models import AuditEntry
+    from models.processing_history import entry_ids
+
+    resident = people[0].applicant
+    client = recording_operator.client
+
+    def reads_after(call) -> list[AuditEntry]:
+        before = db.session.execute(sa.select(sa.func.max(AuditEntry.id))).scalar() or 0
+        assert call().status_code == 200
+        return list(db.session.execute(sa.select(AuditEntry).where(
+            AuditEntry.id > before, AuditEntry.action == "read")).scalars())
+
+    assert reads_after(lambda: client.get("/admin/applicant/")) == []
+    [by_nik] = reads_after(lambda: client.get("/admin/applicant/",
+                                              query_string={"search": resident.nik}))
+    assert by_nik.object_type == "applicant"
+    assert resident.nik not in str(by_nik.changes)
+    assert by_nik.changes["search"] == resident.nik[:6] + "******" + resident.nik[-4:]
+    concerning = {row[0] for row in db.session.execute(sa.select(entry_ids(resident)))}
+    assert by_nik.id in concerning
+    [by_name] = reads_after(lambda: client.get("/admin/application/",
+                                               query_string={"search": "tanggu"}))
+    assert (by_name.object_type, by_name.changes["search"]) == ("application", "tanggu")
