@@ -28,7 +28,9 @@ def arrived(page: Page, url: str) -> None:
 
 
 def choose_file_with_space(page: Page, path: Path) -> None:
-    """Space on the focused file input opens the picker, as for a clerk."""
+    """Space on the focused file input opens the picker, as for a clerk (once the
+    page's scripts have run: forms.js dresses the input on load)."""
+    page.wait_for_load_state()
     with page.expect_file_chooser() as chooser:
         page.keyboard.press("Space")
     chooser.value.set_files(str(path))
