@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
+import subprocess
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -186,3 +188,21 @@ def totp_code(username: str) -> str:
     user.totp_last_step = None
     db.session.commit()
     return pyotp.TOTP(user.totp_secret).now()
+
+
+def scanned_handover_receipt(card, tmp_path: Path) -> list[str]:
+    """What a phone reads off the card's printed handover receipt: the PDF rendered at
+    300 dpi and every QR code in it decoded (zbar and poppler come with `make test`'s
+    system packages; without them this fails rather than skips)."""
+    from admin.cards import verify_url
+    from printing.documents import render_handover_receipt
+
+    zbarimg, pdftoppm = shutil.which("zbarimg"), shutil.which("pdftoppm")
+    assert zbarimg and pdftoppm, "zbarimg and pdftoppm are needed to read the QR codes"
+    (tmp_path / "receipt.pdf").write_bytes(
+        render_handover_receipt(card, verify_url(card.verification_code)))
+    subprocess.run([pdftoppm, "-png", "-r", "300", "-singlefile", str(tmp_path / "receipt.pdf"),
+                    str(tmp_path / "receipt")], check=True, timeout=120)
+    return subprocess.run([zbarimg, "--raw", "-q", str(tmp_path / "receipt.png")],
+                          capture_output=True, text=True, timeout=60, check=True
+                          ).stdout.split()
