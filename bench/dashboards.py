@@ -23,7 +23,6 @@ import cProfile
 import io
 import json
 import os
-import platform
 import pstats
 import random
 import resource
@@ -635,14 +634,7 @@ def main(argv: Iterable[str] | None = None) -> int:
     args = parser.parse_args(list(argv) if argv is not None else None)
     sys.stdout.reconfigure(line_buffering=True)  # type: ignore[attr-defined]
     kinds = ("sqlite", "postgresql") if args.db == "both" else (args.db,)
-    lv.RESULTS.mkdir(parents=True, exist_ok=True)
-    out_path = lv.RESULTS / "dashboards.json"
-    try:
-        report = json.loads(out_path.read_text())
-    except (OSError, ValueError):
-        report = {}
-    report["machine"] = {"cpus": os.cpu_count(), "python": platform.python_version(),
-                         "platform": platform.platform()}
+    out_path, report = lv.results_report("dashboards.json")
     runs = report.setdefault("runs", {})
     for kind in kinds:
         if args.max_load is not None:

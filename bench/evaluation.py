@@ -24,8 +24,6 @@ import argparse
 import cProfile
 import io
 import json
-import os
-import platform
 import pstats
 import resource
 import statistics
@@ -204,14 +202,7 @@ def main(argv: Iterable[str] | None = None) -> int:
         return 0
     _dashboards, lv = _setup("sqlite")
     kinds = ("sqlite", "postgresql") if args.db == "both" else (args.db,)
-    lv.RESULTS.mkdir(parents=True, exist_ok=True)
-    out_path = lv.RESULTS / "evaluation.json"
-    try:
-        report = json.loads(out_path.read_text())
-    except (OSError, ValueError):
-        report = {}
-    report["machine"] = {"cpus": os.cpu_count(), "python": platform.python_version(),
-                         "platform": platform.platform()}
+    out_path, report = lv.results_report("evaluation.json")
     runs = report.setdefault("runs", {})
     for kind in kinds:
         info = load(kind, args.rows)

@@ -765,6 +765,20 @@ def wait_for_quiet(max_load: float, timeout: float = 1200) -> None:
         time.sleep(15)
 
 
+def results_report(name: str) -> tuple[Path, dict[str, Any]]:
+    """bench/results/<name> as left by the last run (each run adds its cases), with
+    this machine's description: the report a benchmark writes its figures into."""
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    path = RESULTS / name
+    try:
+        report = json.loads(path.read_text())
+    except (OSError, ValueError):
+        report = {}
+    report["machine"] = {"cpus": os.cpu_count(), "python": platform.python_version(),
+                         "platform": platform.platform()}
+    return path, report
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--rows", type=int, default=1_000_000)
@@ -789,14 +803,7 @@ def main(argv: list[str] | None = None) -> int:
     sys.stdout.reconfigure(line_buffering=True)  # progress shows up when piped
     kinds = ("sqlite", "postgresql") if args.db == "both" else (args.db,)
 
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    out_path = RESULTS / "list_views.json"
-    try:
-        report = json.loads(out_path.read_text())
-    except (OSError, ValueError):
-        report = {}
-    report["machine"] = {"cpus": os.cpu_count(), "python": platform.python_version(),
-                         "platform": platform.platform()}
+    out_path, report = results_report("list_views.json")
     report.setdefault("databases", {})
     for kind in kinds:
         if args.max_load is not None:
