@@ -11,7 +11,7 @@ a temporary directory. Ours: each batch size rendered in overlay mode through
 printing.cards.render_card_dicts (what render_cards does after card_data), cards/s;
 50 warm single-card previews through printing.cardface.render_chunk (what
 render_preview does after card_data), p50/p95. Memory of ours: every process (this
-one, the fork server, the workers) sampled from /proc while they live; the target is
+one, the workers, the resource tracker) sampled from /proc while they live; the target is
 the largest sum of their peak RSS (VmHWM) at one moment.
 
 The naive reference runs afterwards in a process of its own (so its memory is not
@@ -157,7 +157,7 @@ def _pss_kib(pid: int) -> int:
 
 
 def _descendants(root: int) -> list[int]:
-    """Children, grandchildren... of `root` (the fork server's workers are its
+    """Children, grandchildren... of `root` (a fork server's workers are its
     children, not ours), from /proc/*/stat."""
     parent_of = {}
     for entry in os.scandir("/proc"):
@@ -178,8 +178,8 @@ def _descendants(root: int) -> list[int]:
 
 
 class RssWatch(threading.Thread):
-    """Memory of this process and of every descendant (the fork server and its
-    workers), read every 200 ms while they live.
+    """Memory of this process and of every descendant (the workers and the resource
+    tracker), read every 200 ms while they live.
 
     Kept: each process's peak RSS (VmHWM); the largest sum of the peak RSS of the
     processes alive at one moment (the target: shared copy-on-write pages counted in
@@ -261,8 +261,8 @@ def _cpu_seconds(pid: int) -> float:
 
 
 def _process_name(pid: int) -> str:
-    """What a helper process is: the fork server and the resource tracker are our
-    children; the workers are the fork server's."""
+    """What a helper process is: a worker (spawned by us, or forked by a fork server),
+    the resource tracker, or a fork server."""
     try:
         with open(f"/proc/{pid}/cmdline", "rb") as f:
             cmd = f.read().replace(b"\0", b" ").decode(errors="replace")
@@ -270,11 +270,11 @@ def _process_name(pid: int) -> str:
             ppid = int(f.read().rsplit(")", 1)[1].split()[1])
     except (OSError, ValueError):
         return "?"
-    if ppid != os.getpid():
-        return "worker"
     if "resource_tracker" in cmd:
         return "resource tracker"
-    return "fork server" if "forkserver" in cmd else "child"
+    if "forkserver" in cmd and ppid == os.getpid():
+        return "fork server"
+    return "worker"  # spawned (spawn_main), or forked by a fork server
 
 
 # ---------------------------------------------------------------- the naive reference
@@ -413,6 +413,20 @@ def main() -> int:
             print(f"      {n:>6} {best:>8.3f} {median:>9.3f} {n / median:>9.1f} "
                   f"{pdf_kb:>8}")
 
+        cold_rate = None
+        if not args.sequential and args.cards >= cards.PARALLEL_MIN_CARDS:
+            # The timed runs above found the helpers running (they stay
+            # POOL_IDLE_SECONDS after a batch); the print room's first batch of a
+            # session starts them: timed once, reported beside the median.
+            cards.POOL.shutdown()
+            t = time.perf_counter()
+            del_pdf = cards.render_card_dicts(pool[:args.cards], "overlay", (0.5, -0.3))
+            cold_s = time.perf_counter() - t
+            del del_pdf
+            cold_rate = args.cards / cold_s
+            print(f"      {args.cards:>6} cards, first batch (helpers started for it): "
+                  f"{cold_s:.3f} s, {cold_rate:.1f} cards/s")
+
         one = pool[:1]
         for _ in range(5):  # our preview warm, before the memory is read
             cardface.render_chunk(one, "preview")
@@ -465,6 +479,9 @@ def main() -> int:
                   f"{rates[args.cards] / naive_rate:.2f}x "
                   f"({rates[args.cards]:.1f} vs {naive_rate:.1f} cards/s); preview p50 "
                   f"{p50 / naive_p50:.2f} of the naive single render")
+            if cold_rate is not None:
+                print(f"ratio of a first batch (helpers started for it): "
+                      f"{cold_rate / naive_rate:.2f}x")
 
         if args.png:
             args.png.mkdir(parents=True, exist_ok=True)

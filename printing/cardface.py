@@ -2,7 +2,7 @@
 
 `printing.cards` builds the dicts (`card_data`) and decides on chunks and workers;
 this module only turns a list of card dicts into one PDF with one ID-1 page per card.
-It is deliberately light to import: a worker process started by the forkserver loads
+It is deliberately light to import: a helper process (spawned) loads
 this module and WeasyPrint, nothing of the application.
 """
 

@@ -13,17 +13,20 @@ so re-rendering and reprinting show the card as issued whatever was edited since
 an Application (the preview, no card yet) from its data now.
 
 Large batches are laid out in chunks (bounded memory); from PARALLEL_MIN_CARDS cards
-the chunks are rendered by WORKERS processes and merged with pypdf. Workers only ever
+the chunks are rendered by this process and WORKERS helper processes (kept for
+POOL_IDLE_SECONDS between batches) and merged with pypdf. Workers only ever
 receive plain dicts (card_data), never ORM objects, and import nothing of the
 application (`models` is imported inside the functions that need it).
 """
 
 from __future__ import annotations
 
+import atexit
 import io
 import math
 import multiprocessing
 import os
+import threading
 from collections.abc import Iterable, Mapping
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -38,15 +41,21 @@ from .cardface import MODES
 # less in each process at no measurable cost in time, bench/README.md).
 CHUNK_CARDS = 10
 PARALLEL_MIN_CARDS = 50  # below this, one process (starting workers costs more)
-IN_FLIGHT = 3  # chunks queued per helper process: it never waits for the next one
+# Chunks queued per helper process besides the one it renders: it never waits for the
+# next one, and at the end of a batch this process waits for at most one queued chunk.
+IN_FLIGHT = 2
 # Chunks are shared between this process and helper processes, so that all the
 # cores work while the memory of only WORKERS extra processes is added.
 WORKERS = max(1, (os.cpu_count() or 2) - 1)
-START_METHOD = "forkserver"  # workers fork from a clean, single-threaded server
-# False: the fork server stays a bare interpreter (~12 MB instead of ~55 MB resident)
-# and each worker imports WeasyPrint itself (about 0.3 s, while this process renders
-# its first chunk). The memory of all processes together is what is bounded.
-PRELOAD_WEASYPRINT = False
+# Helpers start as fresh interpreters: no copy of a threaded web process (fork), and no
+# fork server kept beside them (13 MB, counted in the batch's memory). Each imports
+# WeasyPrint itself (about 0.4 s, while this process renders its first chunks), once
+# per POOL_IDLE_SECONDS.
+START_METHOD = "spawn"
+# The helpers stay for this long after a batch, so that the next batch of the print
+# room's session starts with WeasyPrint loaded (a worker's start is ~0.8 s of CPU);
+# then they exit and their memory is given back.
+POOL_IDLE_SECONDS = 120.0
 
 
 # ---------------------------------------------------------------- what is on the card
@@ -161,17 +170,101 @@ def _may_start_workers() -> bool:
             and START_METHOD in multiprocessing.get_all_start_methods())
 
 
+class _Pool:
+    """The helper processes, kept between batches and let go after POOL_IDLE_SECONDS
+    without one. One batch at a time uses them (a second one, e.g. another officer's
+    at the same moment, renders in its own process)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._executor: ProcessPoolExecutor | None = None
+        self._busy = False
+        self._timer: threading.Timer | None = None
+
+    def acquire(self) -> ProcessPoolExecutor | None:
+        """The executor for this batch, or None when another batch has it."""
+        with self._lock:
+            if self._busy:
+                return None
+            self._busy = True
+            if self._timer is not None:
+                self._timer.cancel()
+                self._timer = None
+            if self._executor is None:
+                self._executor = _executor()
+            return self._executor
+
+    def release(self, broken: bool = False) -> None:
+        with self._lock:
+            self._busy = False
+            if broken:
+                self._shutdown_locked()
+                return
+            self._timer = threading.Timer(POOL_IDLE_SECONDS, self.idle)
+            self._timer.daemon = True
+            self._timer.start()
+
+    def idle(self) -> None:
+        with self._lock:
+            if not self._busy:
+                self._shutdown_locked()
+
+    def shutdown(self) -> None:
+        with self._lock:
+            self._shutdown_locked()
+
+    def forget(self) -> None:
+        """In a child forked from this process: the helpers are the parent's."""
+        self._lock = threading.Lock()
+        self._executor, self._busy, self._timer = None, False, None
+
+    def _shutdown_locked(self) -> None:
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
+        executor, self._executor = self._executor, None
+        if executor is not None:
+            executor.shutdown(wait=False, cancel_futures=True)
+
+    @property
+    def running(self) -> bool:
+        return self._executor is not None
+
+
+POOL = _Pool()
+atexit.register(POOL.shutdown)
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=POOL.forget)
+
+
 def _executor() -> ProcessPoolExecutor:
     ctx = multiprocessing.get_context(START_METHOD)
-    if START_METHOD == "forkserver" and PRELOAD_WEASYPRINT:
-        # Imported once by the fork server, so every worker starts with WeasyPrint
-        # loaded (no effect once the server runs; harmless for other users of it).
-        ctx.set_forkserver_preload(["weasyprint", "printing.cardface"])
     return ProcessPoolExecutor(max_workers=WORKERS, mp_context=ctx,
                                initializer=cardface.init_worker)
 
 
-def _render_parallel(chunks: list[list[dict]], mode: str,
+def guided_sizes(n: int, processes: int, largest: int | None = None) -> list[int]:
+    """Chunk sizes for n cards over `processes`: `largest` while much is left, then
+    smaller (a share of what remains), so the processes finish together instead of
+    one waiting for another's last full chunk (guided self-scheduling)."""
+    largest = largest or CHUNK_CARDS
+    sizes, left = [], n
+    while left > 0:
+        size = max(1, min(largest, math.ceil(left / (2 * processes))))
+        sizes.append(size)
+        left -= size
+    return sizes
+
+
+def _split(cards: list[dict], sizes: list[int]) -> list[list[dict]]:
+    chunks, start = [], 0
+    for size in sizes:
+        chunks.append(cards[start:start + size])
+        start += size
+    return chunks
+
+
+def _render_parallel(pool: ProcessPoolExecutor, chunks: list[list[dict]], mode: str,
                      offset: tuple[float, float]) -> bytes:
     """The chunks shared out as they go: each helper process keeps IN_FLIGHT chunks
     queued, this process renders the next unclaimed one whenever it is free, and
@@ -194,7 +287,7 @@ def _render_parallel(chunks: list[list[dict]], mode: str,
             writers[0].append(io.BytesIO(done.pop(merged)))
             merged += 1
 
-    with _executor() as pool:
+    try:
         while claimed < len(chunks):
             while claimed < len(chunks) and len(futures) < WORKERS * IN_FLIGHT:
                 futures[claimed] = pool.submit(cardface.render_chunk, chunks[claimed],
@@ -207,6 +300,9 @@ def _render_parallel(chunks: list[list[dict]], mode: str,
         for i in sorted(futures):
             done[i] = futures.pop(i).result()
         merge_ready()
+    finally:
+        for future in futures.values():  # an error here: the helpers' queue emptied
+            future.cancel()
     return _written(writers)
 
 
@@ -241,13 +337,17 @@ def render_card_dicts(cards: list[dict], mode: str = "overlay",
         return cardface.render_document(cards, mode, offset, CHUNK_CARDS)
     if parallel is None:
         parallel = len(cards) >= PARALLEL_MIN_CARDS
-    if parallel and _may_start_workers():
-        # At least one chunk per process, none larger than CHUNK_CARDS.
-        chunks = _chunks(cards, min(CHUNK_CARDS, math.ceil(len(cards) / (WORKERS + 1))))
+    pool = POOL.acquire() if parallel and _may_start_workers() else None
+    if pool is not None:
+        chunks = _split(cards, guided_sizes(len(cards), WORKERS + 1))
+        broken = False
         try:
-            return _render_parallel(chunks, mode, offset)
+            return _render_parallel(pool, chunks, mode, offset)
         except (BrokenProcessPool, OSError):  # workers could not run: do it here
+            broken = True
             return _render_serial(chunks, mode, offset)
+        finally:
+            POOL.release(broken)
     return _render_serial(_chunks(cards, CHUNK_CARDS), mode, offset)
 
 

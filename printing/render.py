@@ -4,7 +4,7 @@ WeasyPrint is imported on first use (it is slow to import and most requests neve
 print) and one FontConfiguration is shared by every rendering in the process.
 
 Nothing of the application is imported at module level: the card workers
-(printing.cardface, preloaded by the fork server) import this module, and `models`
+(printing.cardface, in the helper processes) import this module, and `models`
 alone weighs about 80 MB in every process that loads it.
 """
 

@@ -12,6 +12,7 @@ import io
 import os
 import shutil
 import subprocess
+import time
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -305,6 +306,60 @@ def test_large_batch_is_rendered_by_workers_in_order(tmp_path):
     assert [d["nik"] in p.extract_text() for p, d in zip(pages(again), dicts, strict=False)] \
         == [True, True, True]
     assert "24-11-2025" in text_of(again)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
+
+
+def test_guided_chunk_sizes_shrink_towards_the_end():
+    """Full chunks while much is left, then smaller ones, so that no process waits
+    at the end for another's last full chunk; every card once, in order."""
+    sizes = card_pdf.guided_sizes(500, 2)
+    assert sum(sizes) == 500
+    assert max(sizes) == card_pdf.CHUNK_CARDS
+    assert sizes == sorted(sizes, reverse=True)
+    assert sizes[-3:] == [1, 1, 1]
+    assert card_pdf.guided_sizes(3, 2) == [1, 1, 1]
+    cards = [{"nik": str(i)} for i in range(57)]
+    chunks = card_pdf._split(cards, card_pdf.guided_sizes(57, 2))
+    assert [c for chunk in chunks for c in chunk] == cards
+
+
+def test_helpers_are_kept_between_batches_then_let_go(tmp_path, monkeypatch):
+    """The second batch finds the helper processes of the first (no start-up), a
+    batch while another holds them renders in its own process, and after
+    POOL_IDLE_SECONDS without a batch the helpers exit."""
+    from bench.print_batch import synthetic_cards
+
+    card_pdf.POOL.shutdown()
+    monkeypatch.setattr(card_pdf, "POOL_IDLE_SECONDS", 30.0)
+    dicts = synthetic_cards(card_pdf.PARALLEL_MIN_CARDS, tmp_path)
+    card_pdf.render_card_dicts(dicts, parallel=True)
+    first = card_pdf.POOL.acquire()
+    assert first is not None
+    workers = set(first._processes)
+    assert workers
+    # Held by a batch: another one at the same moment renders alone, all pages.
+    assert len(pages(card_pdf.render_card_dicts(dicts, parallel=True))) == len(dicts)
+    card_pdf.POOL.release()
+    card_pdf.render_card_dicts(dicts, parallel=True)
+    again = card_pdf.POOL.acquire()
+    assert again is first and set(again._processes) == workers
+    card_pdf.POOL.release()
+    card_pdf.POOL.idle()  # what the timer does after POOL_IDLE_SECONDS
+    assert not card_pdf.POOL.running
+    deadline = time.monotonic() + 20
+    while workers and time.monotonic() < deadline:
+        workers = {pid for pid in workers if _alive(pid)}
+        time.sleep(0.1)
+    assert not workers, "the helpers exit once let go"
+    assert len(pages(card_pdf.render_card_dicts(dicts, parallel=True))) == len(dicts)
+    card_pdf.POOL.shutdown()
 
 
 def test_without_pypdf_chunks_are_joined_by_weasyprint(tmp_path, monkeypatch):
