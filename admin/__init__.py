@@ -28,7 +28,14 @@ from models.users import RoleGrant
 from .accounts import RoleGrantView, UserView
 from .applications import ApplicationView
 from .audit import AuditEntryView
-from .base import check_declarations, frame_part, frame_url, office_menu, refused
+from .base import (
+    check_declarations,
+    frame_nonced,
+    frame_part,
+    frame_url,
+    office_menu,
+    refused,
+)
 from .batches import PendingBatchesView, PrintBatchView
 from .blanks import (
     BlankReceiptView,
@@ -100,7 +107,7 @@ def init_admin(app: Flask) -> Admin:
     badge_pending_approval(admin)
     # The page frame's menu and fixed URLs, drawn once (admin/base.py).
     app.jinja_env.globals.update(office_menu=office_menu, frame_url=frame_url,
-                                 frame_part=frame_part)
+                                 frame_part=frame_part, frame_nonced=frame_nonced)
     check_declarations(admin)
     # Any refused domain operation, raised anywhere under /admin: one answer.
     app.register_error_handler(DomainError, refused)

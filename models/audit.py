@@ -239,14 +239,16 @@ def diff(before: dict[str, Any] | None, after: dict[str, Any] | None) -> dict[st
     return {k: [before.get(k), after.get(k)] for k in keys if before.get(k) != after.get(k)}
 
 
-def _head() -> AuditEntry | None:
-    """The newest entry; on PostgreSQL under the lock that serialises appends."""
+def _head() -> tuple[int, str] | None:
+    """(id, hash) of the newest entry; on PostgreSQL under the lock that serialises
+    appends. Two columns, not the entry: every audited reading asks."""
     bind = db.session.get_bind()
     if bind.dialect.name == "postgresql":
         db.session.execute(sa.text("SELECT pg_advisory_xact_lock(:k)"), {"k": _CHAIN_LOCK_KEY})
-    return db.session.execute(
-        sa.select(AuditEntry).order_by(AuditEntry.id.desc()).limit(1)
-    ).scalar()
+    row = db.session.execute(
+        sa.select(AuditEntry.id, AuditEntry.hash).order_by(AuditEntry.id.desc()).limit(1)
+    ).first()
+    return (row[0], row[1]) if row is not None else None
 
 
 def record(
@@ -283,9 +285,11 @@ def record(
     if head is not None and pending.legacy is None and not pending.checked_legacy:
         pending.checked_legacy = True
         # A chain begun before the key existed: fix its sha256 part with the first anchor.
-        if not _has_anchor_lines() and head.hash == head.legacy_hash():
-            pending.legacy = (head.id, head.hash)
-    entry.prev_hash = head.hash if head is not None else GENESIS_HASH
+        if not _has_anchor_lines():
+            newest = db.session.get(AuditEntry, head[0])
+            if newest is not None and head[1] == newest.legacy_hash():
+                pending.legacy = head
+    entry.prev_hash = head[1] if head is not None else GENESIS_HASH
     entry.hash = entry.compute_hash(key)
     db.session.add(entry)
     db.session.flush()
@@ -390,9 +394,17 @@ def anchor_head() -> Anchor | None:
     return write_anchor(head.id, head.hash)
 
 
+# Per anchor file: the time of its last line, with the file's size and mtime when it
+# was read: every commit of an audit entry asks whether an anchor is due, and the file
+# changes only when an anchor is appended (by any process) or it is tampered with.
+_last_anchor: dict[str, tuple[int, int, datetime | None]] = {}
+
+
 def _has_anchor_lines() -> bool:
-    path = anchor_path()
-    return path.exists() and path.stat().st_size > 0
+    try:
+        return anchor_path().stat().st_size > 0
+    except FileNotFoundError:
+        return False
 
 
 def _last_line(path: Path) -> str | None:
@@ -408,14 +420,26 @@ def _last_line(path: Path) -> str | None:
 
 def _anchor_due() -> bool:
     """No anchor yet, none since the office day began (WITA), or none for an interval."""
-    line = _last_line(anchor_path())
-    if line is None:
-        return True
+    path = anchor_path()
     try:
-        written = datetime.fromisoformat(line.split(" ", 1)[0].rstrip("Z"))
-    except ValueError:
+        st = path.stat()
+    except FileNotFoundError:
         return True
-    now = _real_now()
+    known = _last_anchor.get(str(path))
+    if known is not None and known[:2] == (st.st_size, st.st_mtime_ns):
+        written = known[2]
+    else:
+        line = _last_line(path)
+        try:
+            written = (datetime.fromisoformat(line.split(" ", 1)[0].rstrip("Z"))
+                       if line else None)
+        except ValueError:
+            written = None
+        _last_anchor[str(path)] = (st.st_size, st.st_mtime_ns, written)
+    return written is None or _due(written, _real_now())
+
+
+def _due(written: datetime, now: datetime) -> bool:
     return office_date(written) != office_date(now) or now - written >= _anchor_interval()
 
 
