@@ -489,13 +489,7 @@ def record_read(view: t.Any, name: str, kwargs: dict[str, t.Any]) -> None:
                          changes=changes)
     if (subject_param is not None or name == "index_view") and obj is None:
         # A lookup by NIK names whose data it showed: their history lists it.
-        import sqlalchemy as sa
-
-        from models import Applicant
-
-        found = db.session.execute(sa.select(Applicant.id).where(
-            Applicant.nik == value)).scalar() if len(value) == 16 else None
-        audit.link_subjects(entry, [found] if found is not None else [])
+        audit.link_resident_by_nik(entry, value)
     db.session.commit()
 
 

@@ -300,10 +300,7 @@ def record_lookup_as_ours(search: str) -> None:
                "method": "GET", "search": audit.mask_niks(search)[:100]}
     entry = audit.record(current_user._get_current_object(), "read",
                          object_type="applicant", object_id=None, changes=changes)
-    digits = "".join(ch for ch in search if ch.isdigit())
-    found = db.session.execute(sa.select(Applicant.id).where(
-        Applicant.nik == digits)).scalar() if len(digits) == 16 else None
-    audit.link_subjects(entry, [found] if found is not None else [])
+    audit.link_resident_by_nik(entry, "".join(ch for ch in search if ch.isdigit()))
     db.session.commit()
 
 

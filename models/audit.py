@@ -136,6 +136,19 @@ def link_subjects(entry: AuditEntry, applicant_ids: Iterable[int]) -> None:
                            [{"applicant_id": i, "entry_id": entry.id} for i in ids])
 
 
+_APPLICANT = sa.table("applicant", sa.column("id"), sa.column("nik"))
+
+
+def link_resident_by_nik(entry: AuditEntry, nik: str) -> None:
+    """Name the resident a lookup by full NIK showed, if there is one (one INSERT ...
+    SELECT: every searched list asks; the caller commits)."""
+    if len(nik) != 16 or not nik.isdigit():
+        return
+    db.session.execute(sa.insert(AuditSubject).from_select(
+        ["applicant_id", "entry_id"],
+        sa.select(_APPLICANT.c.id, sa.literal(entry.id)).where(_APPLICANT.c.nik == nik)))
+
+
 @event.listens_for(AuditEntry, "before_update")
 def _refuse_update(mapper, connection, target) -> None:
     raise RuntimeError("audit entries are append-only")
