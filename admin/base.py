@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import copy
 import typing as t
+from urllib.parse import urlencode
 
 from flask import Response, abort, current_app, flash, g, redirect, request, url_for
 from flask_admin import AdminIndexView, expose
@@ -493,6 +494,9 @@ def record_read(view: t.Any, name: str, kwargs: dict[str, t.Any]) -> None:
     db.session.commit()
 
 
+# What werkzeug's url building leaves unquoted in a query string (werkzeug.urls).
+URL_QUERY_SAFE = "!$'()*,/:;?@"
+
 # Flask-Admin's own words on the list page (its translation domain), translated once
 # per language rather than at every use.
 LIST_TEXTS = ("List", "Create New Record", "Create", "Export", "Add Filter",
@@ -786,6 +790,16 @@ class SecuredModelView(SecuredMixin, ModelView):
             cached = (groups, htmlsafe_json_dumps(groups, dumps=current_app.json.dumps))
             cache[key] = cached
         return cached[1]
+
+    def get_url(self, endpoint: str, **kwargs: t.Any) -> str:
+        """The list's own URL (pager, sort, search, filters: six a page) from its path,
+        built once, and the query string as url_for writes it; anything else by
+        url_for."""
+        if endpoint != ".index_view" or any(key.startswith("_") for key in kwargs):
+            return super().get_url(endpoint, **kwargs)
+        base = frame_url(f"{self.endpoint}.index_view")
+        items = [(key, value) for key, value in kwargs.items() if value is not None]
+        return f"{base}?{urlencode(items, safe=URL_QUERY_SAFE)}" if items else base
 
     def get_list_row_actions(self) -> t.Any:
         """Flask-Admin's row actions (view, edit), made once per (may view, may edit,
