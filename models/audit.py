@@ -21,6 +21,7 @@ checked with sha256, every later one only with the HMAC.
 from __future__ import annotations
 
 import fcntl
+import functools
 import hashlib
 import hmac
 import json
@@ -33,7 +34,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import sqlalchemy as sa
 from sqlalchemy import event
@@ -144,9 +145,15 @@ def link_resident_by_nik(entry: AuditEntry, nik: str) -> None:
     SELECT: every searched list asks; the caller commits)."""
     if len(nik) != 16 or not nik.isdigit():
         return
-    db.session.execute(sa.insert(AuditSubject).from_select(
-        ["applicant_id", "entry_id"],
-        sa.select(_APPLICANT.c.id, sa.literal(entry.id)).where(_APPLICANT.c.nik == nik)))
+    db.session.execute(_link_by_nik_statement(), {"entry": entry.id, "nik": nik})
+
+
+@functools.cache
+def _link_by_nik_statement() -> sa.Insert:
+    found = sa.select(_APPLICANT.c.id, sa.bindparam("entry", type_=sa.Integer)).where(
+        _APPLICANT.c.nik == sa.bindparam("nik"))
+    table = cast(sa.Table, AuditSubject.__table__)  # Core: the ORM would bulk-insert
+    return sa.insert(table).from_select(["applicant_id", "entry_id"], found)
 
 
 @event.listens_for(AuditEntry, "before_update")
@@ -258,10 +265,13 @@ def _head() -> tuple[int, str] | None:
     bind = db.session.get_bind()
     if bind.dialect.name == "postgresql":
         db.session.execute(sa.text("SELECT pg_advisory_xact_lock(:k)"), {"k": _CHAIN_LOCK_KEY})
-    row = db.session.execute(
-        sa.select(AuditEntry.id, AuditEntry.hash).order_by(AuditEntry.id.desc()).limit(1)
-    ).first()
+    row = db.session.execute(_head_statement()).first()
     return (row[0], row[1]) if row is not None else None
+
+
+@functools.cache
+def _head_statement() -> sa.Select:
+    return sa.select(AuditEntry.id, AuditEntry.hash).order_by(AuditEntry.id.desc()).limit(1)
 
 
 def record(
