@@ -314,10 +314,22 @@ def record(
                 pending.legacy = head
     entry.prev_hash = head[1] if head is not None else GENESIS_HASH
     entry.hash = entry.compute_hash(key)
-    db.session.add(entry)
-    db.session.flush()
+    # One INSERT ... RETURNING id, not the unit of work (every audited reading appends
+    # one): the entry is never changed again, so the session need not track it.
+    values = {column: getattr(entry, column) for column in _ENTRY_COLUMNS}
+    entry.id = db.session.execute(_insert_entry_statement(), values).scalar_one()
     pending.head = (entry.id, entry.hash)
     return entry
+
+
+_ENTRY_COLUMNS = ("at", "user_id", "username", "action", "object_type", "object_id",
+                  "changes", "ip", "prev_hash", "hash")
+
+
+@functools.cache
+def _insert_entry_statement() -> sa.Insert:
+    table = cast(sa.Table, AuditEntry.__table__)
+    return sa.insert(table).returning(table.c.id)
 
 
 def record_now(actor: Any, action: str, **kwargs: Any) -> AuditEntry:
