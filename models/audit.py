@@ -654,10 +654,14 @@ def verify_chain(last: int | None = None) -> tuple[bool, int | None]:
 
 def model_for(entity: str) -> type | None:
     """The model class whose table is `entity` (applicant, application, card...)."""
-    for mapper in getattr(db.Model, "registry").mappers:  # noqa: B009 - typed for mypy
-        if getattr(mapper.class_, "__tablename__", None) == entity:
-            return mapper.class_
-    return None
+    if entity not in _models_by_table:  # first use, or a name not known then: read again
+        mappers = getattr(db.Model, "registry").mappers  # noqa: B009 - typed for mypy
+        _models_by_table.update(
+            {getattr(m.class_, "__tablename__", None): m.class_ for m in mappers})
+    return _models_by_table.get(entity)
+
+
+_models_by_table: dict[str | None, type] = {}
 
 
 def _applicant_of(obj: Any) -> Any:
