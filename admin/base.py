@@ -491,14 +491,7 @@ def record_read(view: t.Any, name: str, kwargs: dict[str, t.Any]) -> None:
     if (subject_param is not None or name == "index_view") and obj is None:
         # A lookup by NIK names whose data it showed: their history lists it.
         audit.link_resident_by_nik(entry, value)
-    # The entry is all this commit writes: what the request loaded before it (the
-    # user, the record read) is unchanged, so it is not expired and read again.
-    session = db.session()
-    expire, session.expire_on_commit = session.expire_on_commit, False
-    try:
-        session.commit()
-    finally:
-        session.expire_on_commit = expire
+    audit.commit_reading()
 
 
 # What werkzeug's url building leaves unquoted in a query string (werkzeug.urls).

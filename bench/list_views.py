@@ -301,7 +301,7 @@ def record_lookup_as_ours(search: str) -> None:
     entry = audit.record(current_user._get_current_object(), "read",
                          object_type="applicant", object_id=None, changes=changes)
     audit.link_resident_by_nik(entry, "".join(ch for ch in search if ch.isdigit()))
-    db.session.commit()
+    audit.commit_reading()
 
 
 def add_floor(app: Flask) -> None:
@@ -317,6 +317,8 @@ def add_floor(app: Flask) -> None:
     def floor_applicants() -> str:
         query = sa.select(Applicant)
         search = request.args.get("search")
+        if search and request.args.get("audited"):  # on record first, as ours does
+            record_lookup_as_ours(search)
         if search:
             query = query.where(*applicant_conditions(search))
         status = request.args.get("marital_status")
@@ -324,8 +326,6 @@ def add_floor(app: Flask) -> None:
             query = query.where(Applicant.marital_status == status)
         rows = db.session.execute(
             query.order_by(Applicant.id.desc()).limit(PAGE_SIZE)).scalars().all()
-        if search and request.args.get("audited"):
-            record_lookup_as_ours(search)
         return template.render(rows=rows, heads=heads)
 
     app.add_url_rule("/floor/applicant/", "bench_floor", floor_applicants)

@@ -332,6 +332,18 @@ def _insert_entry_statement() -> sa.Insert:
     return sa.insert(table).returning(table.c.id)
 
 
+def commit_reading() -> None:
+    """Commit a reading's entry (all the transaction writes) without expiring what the
+    request loaded before it (the user, the records shown): they are unchanged, and
+    would each be read again on their next use."""
+    session = db.session()
+    expire, session.expire_on_commit = session.expire_on_commit, False
+    try:
+        session.commit()
+    finally:
+        session.expire_on_commit = expire
+
+
 def record_now(actor: Any, action: str, **kwargs: Any) -> AuditEntry:
     """Record and commit at once: for events that change nothing else (login, 403)."""
     entry = record(actor, action, **kwargs)
