@@ -626,24 +626,29 @@ def build_cases(app: Flask, niks: list[str], prefixes: list[str], two_words: lis
     }
 
 
-def run_case(client: Any, meter: SqlMeter, case: Case, k: int) -> Timing:
-    timing = Timing()
+def run_interleaved(client: Any, meter: SqlMeter, cases: list[Case], k: int) -> list[Timing]:
+    """K timed requests (after WARMUP) of each case, request by request in turn: ours,
+    its floor, the audited floor, ours again... A change in the machine's speed (the
+    figures here moved by up to 2x within a minute) then hits every side alike, which
+    a block of one side's requests after the other's does not."""
+    timings = [Timing() for _ in cases]
     for i in range(WARMUP + k):
-        url = case.urls(i)
-        meter.reset()
-        c0 = time.process_time()
-        t0 = time.perf_counter()
-        response = client.get(url)
-        elapsed = time.perf_counter() - t0
-        cpu = time.process_time() - c0
-        assert response.status_code == 200, (url, response.status_code)
-        case.check(i, response.get_data(as_text=True))
-        if i >= WARMUP:
-            timing.ms.append(elapsed * 1000)
-            timing.cpu_ms.append(cpu * 1000)
-            timing.sql_ms.append(meter.seconds * 1000)
-            timing.statements.append(meter.count)
-    return timing
+        for case, timing in zip(cases, timings, strict=True):
+            url = case.urls(i)
+            meter.reset()
+            c0 = time.process_time()
+            t0 = time.perf_counter()
+            response = client.get(url)
+            elapsed = time.perf_counter() - t0
+            cpu = time.process_time() - c0
+            assert response.status_code == 200, (url, response.status_code)
+            case.check(i, response.get_data(as_text=True))
+            if i >= WARMUP:
+                timing.ms.append(elapsed * 1000)
+                timing.cpu_ms.append(cpu * 1000)
+                timing.sql_ms.append(meter.seconds * 1000)
+                timing.statements.append(meter.count)
+    return timings
 
 
 def pct(values: list[float], q: float) -> float:
@@ -725,22 +730,25 @@ def bench_database(kind: str, n: int, k: int, do_explain: bool, do_profile: bool
     client = app.test_client()
     login(client)
     results: dict[str, Any] = {}
-    # Case by case, ours next to its floor: the machine's load drifts less between them.
+    # Case by case; ours, the floor and the audited floor request by request in turn
+    # (run_interleaved), stock (a second a search) in a block of its own after them.
     sides = (*views, "audited") if "floor" in views else views
     for index in range(len(cases["ours"])):
-        for who in sides:
-            case = cases[who][index]
-            if case is None:
-                continue
+        together = [who for who in sides if who != "stock" and cases[who][index] is not None]
+        groups = ([together] if together else []) + ([["stock"]] if "stock" in sides else [])
+        for group in groups:
             t0 = time.perf_counter()
-            timing = run_case(client, meter, case, stock_k or k if who == "stock" else k)
-            s = summary(timing)
-            # Other work on the machine skews the figures: keep the 1-minute load.
-            s["load_avg_1m"] = round(os.getloadavg()[0], 2)
-            results.setdefault(case.name, {"request": case.label})[who] = s
-            print(f"  {who:5} {case.label:26} p50 {s['p50_ms']:8.2f} ms  p95 "
-                  f"{s['p95_ms']:8.2f} ms  ({time.perf_counter() - t0:.0f} s, "
-                  f"load {s['load_avg_1m']:.1f})")
+            timings = run_interleaved(client, meter, [cases[who][index] for who in group],
+                                      stock_k or k if group == ["stock"] else k)
+            for who, timing in zip(group, timings, strict=True):
+                case = cases[who][index]
+                s = summary(timing)
+                # Other work on the machine skews the figures: keep the 1-minute load.
+                s["load_avg_1m"] = round(os.getloadavg()[0], 2)
+                results.setdefault(case.name, {"request": case.label})[who] = s
+                print(f"  {who:7} {case.label:26} p50 {s['p50_ms']:8.2f} ms  p95 "
+                      f"{s['p95_ms']:8.2f} ms  ({time.perf_counter() - t0:.0f} s, "
+                      f"load {s['load_avg_1m']:.1f})")
     for row in results.values():
         ratios(row)
     if do_explain:
