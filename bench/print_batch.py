@@ -418,7 +418,7 @@ def main() -> int:
             # The timed runs above found the helpers running (they stay
             # POOL_IDLE_SECONDS after a batch); the print room's first batch of a
             # session starts them: timed once, reported beside the median.
-            cards.POOL.shutdown()
+            cards.POOL.shutdown(wait=True)  # the old helpers gone before the new start
             t = time.perf_counter()
             del_pdf = cards.render_card_dicts(pool[:args.cards], "overlay", (0.5, -0.3))
             cold_s = time.perf_counter() - t

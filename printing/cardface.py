@@ -71,9 +71,22 @@ def render_chunk(cards: Sequence[Mapping[str, Any]], mode: str = "overlay",
                        stylesheets=[stylesheet(STYLESHEET)])
 
 
+def render_chunk_to(path: str, cards: Sequence[Mapping[str, Any]], mode: str = "overlay",
+                    offset_mm: tuple[float, float] = (0.0, 0.0)) -> str:
+    """render_chunk into the file `path` (0600), for a batch merged from files: the
+    helpers send no PDF bytes back and the merge reads the chunks from disk."""
+    import os
+
+    data = render_chunk(cards, mode, offset_mm)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "wb") as fh:
+        fh.write(data)
+    return path
+
+
 def render_document(cards: Sequence[Mapping[str, Any]], mode: str,
                     offset_mm: tuple[float, float], chunk: int) -> bytes:
-    """All cards in one process without pypdf: WeasyPrint lays out each chunk and the
+    """All cards in one process without pikepdf: WeasyPrint lays out each chunk and the
     pages of all chunks are written as one PDF (layout memory grows with the batch)."""
     from .render import _weasyprint
 

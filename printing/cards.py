@@ -14,7 +14,7 @@ an Application (the preview, no card yet) from its data now.
 
 Large batches are laid out in chunks (bounded memory); from PARALLEL_MIN_CARDS cards
 the chunks are rendered by this process and WORKERS helper processes (kept for
-POOL_IDLE_SECONDS between batches) and merged with pypdf. Workers only ever
+POOL_IDLE_SECONDS between batches) and merged with pikepdf. Workers only ever
 receive plain dicts (card_data), never ORM objects, and import nothing of the
 application (`models` is imported inside the functions that need it).
 """
@@ -26,7 +26,9 @@ import io
 import math
 import multiprocessing
 import os
+import tempfile
 import threading
+import time
 from collections.abc import Iterable, Mapping
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -52,6 +54,8 @@ WORKERS = max(1, (os.cpu_count() or 2) - 1)
 # WeasyPrint itself (about 0.4 s, while this process renders its first chunks), once
 # per POOL_IDLE_SECONDS.
 START_METHOD = "spawn"
+# Chunk files open at once while a batch is merged (a larger batch: in groups).
+MERGE_OPEN_FILES = 200
 # The helpers stay for this long after a batch, so that the next batch of the print
 # room's session starts with WeasyPrint loaded (a worker's start is ~0.8 s of CPU);
 # then they exit and their memory is given back.
@@ -145,20 +149,9 @@ def _chunks(cards: list[dict], size: int) -> list[list[dict]]:
     return [cards[i:i + size] for i in range(0, len(cards), size)]
 
 
-def _merge(pdfs: Iterable[bytes]) -> bytes:
-    """One PDF from the chunks, in order, appended as they arrive (while the workers
-    are still rendering the next ones)."""
-    from pypdf import PdfWriter
-
-    writers = [PdfWriter()]
-    for pdf in pdfs:
-        writers[0].append(io.BytesIO(pdf))
-    return _written(writers)
-
-
-def _have_pypdf() -> bool:
+def _have_merger() -> bool:
     try:
-        import pypdf  # noqa: F401
+        import pikepdf  # noqa: F401
     except ImportError:
         return False
     return True
@@ -209,22 +202,23 @@ class _Pool:
             if not self._busy:
                 self._shutdown_locked()
 
-    def shutdown(self) -> None:
+    def shutdown(self, wait: bool = False) -> None:
+        """Let the helpers go; `wait`: until they have exited."""
         with self._lock:
-            self._shutdown_locked()
+            self._shutdown_locked(wait)
 
     def forget(self) -> None:
         """In a child forked from this process: the helpers are the parent's."""
         self._lock = threading.Lock()
         self._executor, self._busy, self._timer = None, False, None
 
-    def _shutdown_locked(self) -> None:
+    def _shutdown_locked(self, wait: bool = False) -> None:
         if self._timer is not None:
             self._timer.cancel()
             self._timer = None
         executor, self._executor = self._executor, None
         if executor is not None:
-            executor.shutdown(wait=False, cancel_futures=True)
+            executor.shutdown(wait=wait, cancel_futures=True)
 
     @property
     def running(self) -> bool:
@@ -266,57 +260,99 @@ def _split(cards: list[dict], sizes: list[int]) -> list[list[dict]]:
 
 def _render_parallel(pool: ProcessPoolExecutor, chunks: list[list[dict]], mode: str,
                      offset: tuple[float, float]) -> bytes:
-    """The chunks shared out as they go: each helper process keeps IN_FLIGHT chunks
-    queued, this process renders the next unclaimed one whenever it is free, and
-    appends finished chunks to the PDF in order between its own renders (so the
-    merge overlaps the helpers' work and neither side waits for a fixed split)."""
-    from pypdf import PdfWriter
+    """The chunks shared out as they go: each helper keeps IN_FLIGHT chunks queued,
+    refilled the moment one is done (from the pool's own thread, so a helper never
+    waits for this process to finish its render), and this process renders the next
+    unclaimed chunk whenever it is free. Every chunk is written to a private folder
+    (0700, removed at the end) and the batch is assembled from those files with
+    pikepdf (qpdf), which reads each page's data from disk only while it writes the
+    result: the chunks are neither sent back through a pipe nor held in memory."""
 
-    writers = [PdfWriter()]
-    done: dict[int, bytes] = {}
-    futures: dict[int, Future[bytes]] = {}
-    claimed = merged = 0
+    done: set[int] = set()
+    futures: dict[int, Future[str]] = {}
+    lock = threading.Lock()
+    state = {"next": 0, "stopped": False}
 
-    def merge_ready() -> None:
-        nonlocal merged
-        while merged < len(chunks):
-            if merged in futures and futures[merged].done():
-                done[merged] = futures.pop(merged).result()
-            if merged not in done:
+    with tempfile.TemporaryDirectory(prefix="ktp-cards-") as folder:
+        paths = [os.path.join(folder, f"{i:05d}.pdf") for i in range(len(chunks))]
+
+        def claim() -> int | None:
+            with lock:
+                if state["stopped"] or state["next"] >= len(chunks):
+                    return None
+                state["next"] += 1
+                return state["next"] - 1
+
+        def feed(_finished: Future[str] | None = None) -> None:
+            index = claim()
+            if index is None:
                 return
-            writers[0].append(io.BytesIO(done.pop(merged)))
-            merged += 1
+            future = pool.submit(cardface.render_chunk_to, paths[index], chunks[index],
+                                 mode, offset)
+            with lock:
+                futures[index] = future
+            future.add_done_callback(feed)
 
-    try:
-        while claimed < len(chunks):
-            while claimed < len(chunks) and len(futures) < WORKERS * IN_FLIGHT:
-                futures[claimed] = pool.submit(cardface.render_chunk, chunks[claimed],
-                                               mode, offset)
-                claimed += 1
-            if claimed < len(chunks):
-                done[claimed] = cardface.render_chunk(chunks[claimed], mode, offset)
-                claimed += 1
-            merge_ready()
-        for i in sorted(futures):
-            done[i] = futures.pop(i).result()
-        merge_ready()
-    finally:
-        for future in futures.values():  # an error here: the helpers' queue emptied
-            future.cancel()
-    return _written(writers)
+        try:
+            for _ in range(WORKERS * IN_FLIGHT):
+                feed()
+            while (index := claim()) is not None:
+                cardface.render_chunk_to(paths[index], chunks[index], mode, offset)
+                done.add(index)
+            for index in range(len(chunks)):  # the helpers' last chunks
+                while index not in done:
+                    with lock:
+                        future = futures.get(index)
+                    if future is None:  # claimed by the pool's thread, being submitted
+                        time.sleep(0.001)
+                        continue
+                    future.result()
+                    done.add(index)
+        finally:
+            with lock:
+                state["stopped"] = True  # an error here: no more chunks go out
+                pending = list(futures.values())
+            for future in pending:
+                future.cancel()
+        return _merge_files(paths, folder)
 
 
-def _written(writers: list[Any]) -> bytes:
-    """The merged PDF's bytes from the one writer in `writers`, which is emptied so the
-    writer's objects are freed before the bytes are copied out (a 500-card PDF is
-    10 MB; the caller keeps no reference)."""
+def _merge_files(paths: list[str], folder: str) -> bytes:
+    """One PDF of the chunk files, in order, with pikepdf (qpdf reads each source's
+    page data from its file while it writes). At most MERGE_OPEN_FILES sources are
+    open at once: a larger batch is merged in groups first."""
+    import pikepdf
+
+    while len(paths) > MERGE_OPEN_FILES:
+        groups = [paths[i:i + MERGE_OPEN_FILES] for i in range(0, len(paths), MERGE_OPEN_FILES)]
+        paths = []
+        for group in groups:
+            target = tempfile.mkstemp(suffix=".pdf", dir=folder)
+            os.close(target[0])
+            with open(target[1], "wb") as fh:
+                fh.write(_merge_files(group, folder))
+            paths.append(target[1])
     out = io.BytesIO()
-    writers.pop().write(out)
+    with pikepdf.Pdf.new() as merged:
+        sources = [pikepdf.Pdf.open(path) for path in paths]
+        try:
+            for source in sources:
+                merged.pages.extend(source.pages)
+            merged.save(out)
+        finally:
+            for source in sources:
+                source.close()
     return out.getvalue()
 
 
 def _render_serial(chunks: list[list[dict]], mode: str, offset: tuple[float, float]) -> bytes:
-    return _merge(cardface.render_chunk(c, mode, offset) for c in chunks)
+    """Every chunk in this process, each into a file of a private folder, then merged
+    as the parallel batch is."""
+    with tempfile.TemporaryDirectory(prefix="ktp-cards-") as folder:
+        paths = [cardface.render_chunk_to(os.path.join(folder, f"{i:05d}.pdf"), chunk,
+                                          mode, offset)
+                 for i, chunk in enumerate(chunks)]
+        return _merge_files(paths, folder)
 
 
 def render_card_dicts(cards: list[dict], mode: str = "overlay",
@@ -333,7 +369,7 @@ def render_card_dicts(cards: list[dict], mode: str = "overlay",
     offset = (float(offset_mm[0] or 0), float(offset_mm[1] or 0))
     if len(cards) <= CHUNK_CARDS and not parallel:
         return cardface.render_chunk(cards, mode, offset)
-    if not _have_pypdf():  # pypdf missing: one process, pages joined by WeasyPrint
+    if not _have_merger():  # pikepdf missing: one process, pages joined by WeasyPrint
         return cardface.render_document(cards, mode, offset, CHUNK_CARDS)
     if parallel is None:
         parallel = len(cards) >= PARALLEL_MIN_CARDS

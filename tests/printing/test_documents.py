@@ -362,10 +362,24 @@ def test_helpers_are_kept_between_batches_then_let_go(tmp_path, monkeypatch):
     card_pdf.POOL.shutdown()
 
 
-def test_without_pypdf_chunks_are_joined_by_weasyprint(tmp_path, monkeypatch):
+def test_a_batch_of_many_chunks_is_merged_in_groups(tmp_path, monkeypatch):
+    """More chunk files than may be open at once: merged in groups, every page once,
+    in order."""
     from bench.print_batch import synthetic_cards
 
-    monkeypatch.setattr(card_pdf, "_have_pypdf", lambda: False)
+    card_pdf.POOL.shutdown()
+    monkeypatch.setattr(card_pdf, "MERGE_OPEN_FILES", 3)
+    dicts = synthetic_cards(card_pdf.PARALLEL_MIN_CARDS + 3, tmp_path)
+    read = pages(card_pdf.render_card_dicts(dicts, parallel=True))
+    assert [d["nik"] in p.extract_text() for p, d in zip(read, dicts, strict=True)] \
+        == [True] * len(dicts)
+    card_pdf.POOL.shutdown()
+
+
+def test_without_pikepdf_chunks_are_joined_by_weasyprint(tmp_path, monkeypatch):
+    from bench.print_batch import synthetic_cards
+
+    monkeypatch.setattr(card_pdf, "_have_merger", lambda: False)
     dicts = synthetic_cards(card_pdf.CHUNK_CARDS + 3, tmp_path)
     read = pages(card_pdf.render_card_dicts(dicts, "preview"))
     assert len(read) == len(dicts)
