@@ -116,3 +116,27 @@ def test_a_searched_list_is_a_lookup_on_record(people, recording_operator) -> No
     [by_name] = reads_after(lambda: client.get("/admin/application/",
                                                query_string={"search": "tanggu"}))
     assert (by_name.object_type, by_name.changes["search"]) == ("application", "tanggu")
+
+
+def test_an_audited_reading_does_not_read_the_user_again(people, recording_operator) -> None:
+    """The reading's entry is committed without expiring what the request had loaded:
+    the signed-in user is read once per request (by the login), not again after the
+    audit commit (audit.commit_reading)."""
+    from sqlalchemy import event
+
+    statements: list[str] = []
+
+    def seen(conn, cursor, statement, *args) -> None:
+        statements.append(statement)
+
+    engine = db.engine
+    event.listen(engine, "before_cursor_execute", seen)
+    try:
+        response = recording_operator.client.get(
+            "/admin/applicant/", query_string={"search": people[0].applicant.nik})
+    finally:
+        event.remove(engine, "before_cursor_execute", seen)
+    assert response.status_code == 200
+    user_reads = [s for s in statements if s.lstrip().upper().startswith("SELECT")
+                  and ('FROM "user"' in s or "FROM user " in s)]
+    assert len(user_reads) == 1, user_reads
