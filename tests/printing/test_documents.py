@@ -338,7 +338,7 @@ def test_helpers_are_kept_between_batches_then_let_go(tmp_path, monkeypatch):
 
     card_pdf.POOL.shutdown()
     monkeypatch.setattr(card_pdf, "POOL_IDLE_SECONDS", 30.0)
-    dicts = synthetic_cards(card_pdf.PARALLEL_MIN_CARDS, tmp_path)
+    dicts = synthetic_cards(12, tmp_path)  # parallel=True: two chunks are enough
     card_pdf.render_card_dicts(dicts, parallel=True)
     first = card_pdf.POOL.acquire()
     assert first is not None
@@ -369,7 +369,7 @@ def test_a_batch_of_many_chunks_is_merged_in_groups(tmp_path, monkeypatch):
 
     card_pdf.POOL.shutdown()
     monkeypatch.setattr(card_pdf, "MERGE_OPEN_FILES", 3)
-    dicts = synthetic_cards(card_pdf.PARALLEL_MIN_CARDS + 3, tmp_path)
+    dicts = synthetic_cards(12, tmp_path)  # guided sizes: 7 chunk files, merged by 3
     read = pages(card_pdf.render_card_dicts(dicts, parallel=True))
     assert [d["nik"] in p.extract_text() for p, d in zip(read, dicts, strict=True)] \
         == [True] * len(dicts)
