@@ -507,12 +507,8 @@ LIST_TEXTS = ("List", "Create New Record", "Create", "Export", "Add Filter",
 def list_texts() -> dict[str, str]:
     from flask_babel import get_locale
 
-    cache = current_app.extensions.setdefault("office_list_texts", {})
-    key = str(get_locale())
-    texts = cache.get(key)
-    if texts is None:
-        texts = cache[key] = {text: admin_gettext(text) for text in LIST_TEXTS}
-    return texts
+    return kept(current_app.extensions.setdefault("office_list_texts", {}),
+                str(get_locale()), lambda: {text: admin_gettext(text) for text in LIST_TEXTS})
 
 
 # Stands for the row's id in a row link built once per list page (letters only, so
@@ -779,17 +775,7 @@ class SecuredModelView(SecuredMixin, ModelView):
 
     def _filter_groups_json(self) -> Markup:
         """The filters' JSON for Flask-Admin's filter script, once per language."""
-        from flask_babel import get_locale
-        from jinja2.utils import htmlsafe_json_dumps
-
-        groups = self._get_filter_groups()
-        cache = self.__dict__.setdefault("_filter_json_by_locale", {})
-        key = str(get_locale())
-        cached = cache.get(key)
-        if cached is None or cached[0] is not groups:
-            cached = (groups, htmlsafe_json_dumps(groups, dumps=current_app.json.dumps))
-            cache[key] = cached
-        return cached[1]
+        return self._translated_filters()[1]
 
     def get_url(self, endpoint: str, **kwargs: t.Any) -> str:
         """The list's own URL (pager, sort, search, filters: six a page) from its path,
@@ -807,11 +793,9 @@ class SecuredModelView(SecuredMixin, ModelView):
         from flask_babel import get_locale
 
         key = (self.can_view_details, self.can_edit, str(get_locale()))
-        cache = self.__dict__.setdefault("_row_actions_by_key", {})
-        actions = cache.get(key)
-        if actions is None:
-            actions = cache[key] = tuple(super().get_list_row_actions())
-        return list(actions)
+        made = super().get_list_row_actions
+        return list(kept(self.__dict__.setdefault("_row_actions_by_key", {}), key,
+                         lambda: tuple(made())))
 
     def _fast_row_links(self, row_actions: t.Any, return_url: str) -> dict[t.Any, t.Any]:
         """Flask-Admin's own view and edit icons of a list row as (href with ROW_ID in
@@ -831,16 +815,23 @@ class SecuredModelView(SecuredMixin, ModelView):
 
     def _get_filter_groups(self) -> t.Any:
         """The filters' labels and options translated once per language, not on every
-        list page: Flask-Admin fixes them when it builds the view (_refresh_filters_cache
-        replaces the groups object, which makes the cached copy stale)."""
+        list page."""
+        return self._translated_filters()[0]
+
+    def _translated_filters(self) -> tuple[t.Any, Markup]:
+        """(translated filter groups, their JSON) per language. Flask-Admin fixes them
+        when it builds the view; _refresh_filters_cache replaces the groups object,
+        which makes a kept copy stale."""
         from flask_babel import get_locale
+        from jinja2.utils import htmlsafe_json_dumps
 
         cache = self.__dict__.setdefault("_translated_filter_groups", {})
-        groups, translated = cache.get(str(get_locale()), (None, None))
-        if groups is not self._filter_groups:
+        source, translated, as_json = cache.get(str(get_locale()), (None, None, None))
+        if source is not self._filter_groups:
             translated = super()._get_filter_groups()
-            cache[str(get_locale())] = (self._filter_groups, translated)
-        return translated
+            as_json = htmlsafe_json_dumps(translated, dumps=current_app.json.dumps)
+            cache[str(get_locale())] = (self._filter_groups, translated, as_json)
+        return translated, as_json
 
     def validate_form(self, form: t.Any) -> bool:
         """Validate, then make every message a plain string: Flask-Admin's templates
@@ -933,6 +924,17 @@ class OfficeIndexView(AdminIndexView):
 _FRAME_CACHE_MAX = 2048
 
 
+def kept(cache: dict[t.Any, t.Any], key: t.Any, make: t.Callable[[], t.Any]) -> t.Any:
+    """`cache[key]`, made by `make()` the first time; the cache is emptied when it
+    reaches _FRAME_CACHE_MAX entries (a bound, never reached in normal use)."""
+    value = cache.get(key)
+    if value is None:
+        if len(cache) >= _FRAME_CACHE_MAX:
+            cache.clear()
+        value = cache[key] = make()
+    return value
+
+
 def _badged_names(admin: t.Any) -> list[t.Any]:
     """The menu names that carry a count badge (admin/dashboards.py BadgedName)."""
     found = admin.__dict__.get("_office_badged_names")
@@ -976,27 +978,16 @@ def office_menu(render_menu: t.Callable[[], t.Any], admin_view: t.Any) -> t.Any:
             counts.append(None)
     key = (admin_view.endpoint, signed_in, role, str(get_locale()), request.script_root,
            request.host, tuple(counts))
-    cache = admin_view.admin.__dict__.setdefault("_office_menu_cache", {})
-    menu = cache.get(key)
-    if menu is None:
-        menu = render_menu()
-        if len(cache) >= _FRAME_CACHE_MAX:
-            cache.clear()
-        cache[key] = menu
-    return menu
+    return kept(admin_view.admin.__dict__.setdefault("_office_menu_cache", {}), key,
+                render_menu)
 
 
 def frame_url(endpoint: str, **values: t.Any) -> str:
     """url_for with fixed arguments (a static file, a link of the frame), built once
     per mount point."""
-    cache = current_app.extensions.setdefault("office_frame_urls", {})
     key = (request.script_root, request.host, endpoint, tuple(sorted(values.items())))
-    url = cache.get(key)
-    if url is None:
-        if len(cache) >= _FRAME_CACHE_MAX:
-            cache.clear()
-        url = cache[key] = url_for(endpoint, **values)
-    return url
+    return kept(current_app.extensions.setdefault("office_frame_urls", {}), key,
+                lambda: url_for(endpoint, **values))
 
 
 def frame_part(name: str, render: t.Callable[[], t.Any]) -> t.Any:
@@ -1004,12 +995,8 @@ def frame_part(name: str, render: t.Callable[[], t.Any]) -> t.Any:
     keyboard-shortcut list): `render` (its macro) drawn once per language."""
     from flask_babel import get_locale
 
-    cache = current_app.extensions.setdefault("office_frame_parts", {})
-    key = (name, str(get_locale()))
-    part = cache.get(key)
-    if part is None:
-        part = cache[key] = render()
-    return part
+    return kept(current_app.extensions.setdefault("office_frame_parts", {}),
+                (name, str(get_locale())), render)
 
 
 # Stands for the request's CSP nonce in a frame part drawn once (letters and digits
@@ -1021,13 +1008,9 @@ def frame_nonced(name: str, render: t.Callable[[str], t.Any]) -> Markup:
     """A part of the frame that is the same on every page of a mount point but for
     this request's CSP nonce (the style sheets and scripts): `render` (its macro,
     taking the nonce) drawn once with a stand-in, the nonce put in on each page."""
-    cache = current_app.extensions.setdefault("office_frame_parts", {})
-    key = (name, request.script_root, request.host)
-    part = cache.get(key)
-    if part is None:
-        if len(cache) >= _FRAME_CACHE_MAX:
-            cache.clear()
-        part = cache[key] = str(render(NONCE_STAND_IN))
+    part = kept(current_app.extensions.setdefault("office_frame_parts", {}),
+                (name, request.script_root, request.host),
+                lambda: str(render(NONCE_STAND_IN)))
     nonce = current_app.jinja_env.globals["csp_nonce"]()
     return Markup(part.replace(NONCE_STAND_IN, nonce))
 
