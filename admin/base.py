@@ -465,11 +465,12 @@ def record_read(view: t.Any, name: str, kwargs: dict[str, t.Any]) -> None:
     entity, subject_param = spec
     changes: dict[str, t.Any] = {"endpoint": f"{view.endpoint}.{name}", "path": masked_path(),
                                  "method": request.method}
+    looked_up = ""  # the NIK a lookup was made with (its resident is linked)
     if subject_param is not None:
-        value = view.subject_value(subject_param)
-        if not value:
+        looked_up = view.subject_value(subject_param)
+        if not looked_up:
             return  # the empty search form: nothing was read
-        changes["subjects"] = [audit.mask_niks(value)]
+        changes["subjects"] = [audit.mask_niks(looked_up)]
     raw_id = kwargs.get("id", request.args.get("id"))
     object_id = str(raw_id)[:64] if raw_id not in (None, "") else None
     obj = None
@@ -484,14 +485,9 @@ def record_read(view: t.Any, name: str, kwargs: dict[str, t.Any]) -> None:
         changes["query"] = audit.mask_niks(request.args.get("query", ""))[:100]
     if name == "index_view":
         changes["search"] = audit.mask_niks(request.args.get("search", ""))[:100]
-        searched = ascii_digits(request.args.get("search"), 32)
-        value = searched if len(searched) == 16 else ""
-    entry = audit.record(actor(), "read", object_type=entity, object_id=object_id,
-                         changes=changes)
-    if (subject_param is not None or name == "index_view") and obj is None:
-        # A lookup by NIK names whose data it showed: their history lists it.
-        audit.link_resident_by_nik(entry, value)
-    audit.commit_reading()
+        looked_up = ascii_digits(request.args.get("search"), 32)
+    audit.record_reading(actor(), entity, object_id=object_id, changes=changes,
+                         nik=looked_up if obj is None else "")  # a record names its own
 
 
 # What werkzeug's url building leaves unquoted in a query string (werkzeug.urls).

@@ -292,16 +292,15 @@ FLOOR_TEMPLATE = """<!doctype html><html lang="id"><head><meta charset="utf-8">
 
 
 def record_lookup_as_ours(search: str) -> None:
-    """What our screen writes for a searched list (admin/base.py record_read): one
-    audit entry with the masked search, the resident of a full NIK linked to it, one
-    commit. The floor with `audited=1` does it too: the reference for a search that
-    must be on record (the plain floor reads personal data without a trace)."""
+    """What our screen writes for a searched list (admin/base.py record_read, through
+    models.audit.record_reading): one audit entry with the masked search, the resident
+    of a full NIK linked to it, one commit. The floor with `audited=1` does it too: the
+    reference for a search that must be on record (the plain floor reads personal data
+    without a trace)."""
     changes = {"endpoint": "applicant.index_view", "path": "/admin/applicant/?search=...",
                "method": "GET", "search": audit.mask_niks(search)[:100]}
-    entry = audit.record(current_user._get_current_object(), "read",
-                         object_type="applicant", object_id=None, changes=changes)
-    audit.link_resident_by_nik(entry, "".join(ch for ch in search if ch.isdigit()))
-    audit.commit_reading()
+    audit.record_reading(current_user._get_current_object(), "applicant", changes=changes,
+                         nik="".join(ch for ch in search if ch.isdigit()))
 
 
 def add_floor(app: Flask) -> None:

@@ -140,7 +140,7 @@ def link_subjects(entry: AuditEntry, applicant_ids: Iterable[int]) -> None:
 _APPLICANT = sa.table("applicant", sa.column("id"), sa.column("nik"))
 
 
-def link_resident_by_nik(entry: AuditEntry, nik: str) -> None:
+def _link_resident_by_nik(entry: AuditEntry, nik: str) -> None:
     """Name the resident a lookup by full NIK showed, if there is one (one INSERT ...
     SELECT: every searched list asks; the caller commits)."""
     if len(nik) != 16 or not nik.isdigit():
@@ -332,16 +332,21 @@ def _insert_entry_statement() -> sa.Insert:
     return sa.insert(table).returning(table.c.id)
 
 
-def commit_reading() -> None:
-    """Commit a reading's entry (all the transaction writes) without expiring what the
-    request loaded before it (the user, the records shown): they are unchanged, and
-    would each be read again on their next use."""
+def record_reading(actor: Any, entity: str, *, object_id: str | None = None,
+                   changes: dict[str, Any], nik: str = "") -> AuditEntry:
+    """One reading of personal data on record, committed: the entry, the resident of
+    a full NIK it was looked up with linked (their processing history lists it), and
+    a commit that does not expire what the request loaded before it (the user, the
+    records shown: unchanged, and each would be read again on its next use)."""
+    entry = record(actor, "read", object_type=entity, object_id=object_id, changes=changes)
+    _link_resident_by_nik(entry, nik)
     session = db.session()
     expire, session.expire_on_commit = session.expire_on_commit, False
     try:
         session.commit()
     finally:
         session.expire_on_commit = expire
+    return entry
 
 
 def record_now(actor: Any, action: str, **kwargs: Any) -> AuditEntry:

@@ -121,7 +121,7 @@ def test_a_searched_list_is_a_lookup_on_record(people, recording_operator) -> No
 def test_an_audited_reading_does_not_read_the_user_again(people, recording_operator) -> None:
     """The reading's entry is committed without expiring what the request had loaded:
     the signed-in user is read once per request (by the login), not again after the
-    audit commit (audit.commit_reading)."""
+    audit commit (audit.record_reading)."""
     from sqlalchemy import event
 
     statements: list[str] = []
