@@ -316,20 +316,19 @@ def record(
     entry.hash = entry.compute_hash(key)
     # One INSERT ... RETURNING id, not the unit of work (every audited reading appends
     # one): the entry is never changed again, so the session need not track it.
-    values = {column: getattr(entry, column) for column in _ENTRY_COLUMNS}
-    entry.id = db.session.execute(_insert_entry_statement(), values).scalar_one()
+    insert, columns = _insert_entry_statement()
+    values = {column: getattr(entry, column) for column in columns}
+    entry.id = db.session.execute(insert, values).scalar_one()
     pending.head = (entry.id, entry.hash)
     return entry
 
 
-_ENTRY_COLUMNS = ("at", "user_id", "username", "action", "object_type", "object_id",
-                  "changes", "ip", "prev_hash", "hash")
-
-
 @functools.cache
-def _insert_entry_statement() -> sa.Insert:
+def _insert_entry_statement() -> tuple[sa.Insert, tuple[str, ...]]:
+    """The INSERT ... RETURNING id of an entry, and the columns it takes (all but id)."""
     table = cast(sa.Table, AuditEntry.__table__)
-    return sa.insert(table).returning(table.c.id)
+    columns = tuple(column.key for column in table.columns if column.key != "id")
+    return sa.insert(table).returning(table.c.id), columns
 
 
 def record_reading(actor: Any, entity: str, *, object_id: str | None = None,
@@ -488,10 +487,9 @@ def _anchor_due() -> bool:
         except ValueError:
             written = None
         _last_anchor[str(path)] = (st.st_size, st.st_mtime_ns, written)
-    return written is None or _due(written, _real_now())
-
-
-def _due(written: datetime, now: datetime) -> bool:
+    if written is None:
+        return True
+    now = _real_now()
     return office_date(written) != office_date(now) or now - written >= _anchor_interval()
 
 
