@@ -420,9 +420,8 @@ def main() -> int:
             # session starts them: timed once, reported beside the median.
             cards.POOL.shutdown(wait=True)  # the old helpers gone before the new start
             t = time.perf_counter()
-            del_pdf = cards.render_card_dicts(pool[:args.cards], "overlay", (0.5, -0.3))
+            cards.render_card_dicts(pool[:args.cards], "overlay", (0.5, -0.3))
             cold_s = time.perf_counter() - t
-            del del_pdf
             cold_rate = args.cards / cold_s
             print(f"      {args.cards:>6} cards, first batch (helpers started for it): "
                   f"{cold_s:.3f} s, {cold_rate:.1f} cards/s")

@@ -74,7 +74,8 @@ def render_chunk(cards: Sequence[Mapping[str, Any]], mode: str = "overlay",
 def render_chunk_to(path: str, cards: Sequence[Mapping[str, Any]], mode: str = "overlay",
                     offset_mm: tuple[float, float] = (0.0, 0.0)) -> str:
     """render_chunk into the file `path` (0600), for a batch merged from files: the
-    helpers send no PDF bytes back and the merge reads the chunks from disk."""
+    helpers send no PDF bytes back and the merge reads the chunks from disk. Not
+    models.uploads.write_private: a helper imports nothing of the application."""
     import os
 
     data = render_chunk(cards, mode, offset_mm)

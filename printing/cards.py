@@ -273,8 +273,8 @@ def _render_parallel(pool: ProcessPoolExecutor, chunks: list[list[dict]], mode: 
     lock = threading.Lock()
     state = {"next": 0, "stopped": False}
 
-    with tempfile.TemporaryDirectory(prefix="ktp-cards-") as folder:
-        paths = [os.path.join(folder, f"{i:05d}.pdf") for i in range(len(chunks))]
+    with _chunk_folder() as folder:
+        paths = _chunk_paths(folder, len(chunks))
 
         def claim() -> int | None:
             with lock:
@@ -317,6 +317,15 @@ def _render_parallel(pool: ProcessPoolExecutor, chunks: list[list[dict]], mode: 
         return _merge_files(paths, folder)
 
 
+def _chunk_folder() -> tempfile.TemporaryDirectory[str]:
+    """A private folder (0700) for a batch's chunk files, removed with them."""
+    return tempfile.TemporaryDirectory(prefix="ktp-cards-")
+
+
+def _chunk_paths(folder: str, n: int) -> list[str]:
+    return [os.path.join(folder, f"{i:05d}.pdf") for i in range(n)]
+
+
 def _merge_files(paths: list[str], folder: str) -> bytes:
     """One PDF of the chunk files, in order, with pikepdf (qpdf reads each source's
     page data from its file while it writes). At most MERGE_OPEN_FILES sources are
@@ -348,10 +357,10 @@ def _merge_files(paths: list[str], folder: str) -> bytes:
 def _render_serial(chunks: list[list[dict]], mode: str, offset: tuple[float, float]) -> bytes:
     """Every chunk in this process, each into a file of a private folder, then merged
     as the parallel batch is."""
-    with tempfile.TemporaryDirectory(prefix="ktp-cards-") as folder:
-        paths = [cardface.render_chunk_to(os.path.join(folder, f"{i:05d}.pdf"), chunk,
-                                          mode, offset)
-                 for i, chunk in enumerate(chunks)]
+    with _chunk_folder() as folder:
+        paths = _chunk_paths(folder, len(chunks))
+        for path, chunk in zip(paths, chunks, strict=True):
+            cardface.render_chunk_to(path, chunk, mode, offset)
         return _merge_files(paths, folder)
 
 
